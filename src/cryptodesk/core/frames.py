@@ -1,0 +1,148 @@
+"""The point-in-time data bundle the store hands to analytics.
+
+``Store.frames(as_of)`` builds a :class:`MarketFrames` from the canonical tables,
+merging sources by the documented preference order (docs/data.md) and keeping
+only rows known at ``as_of`` (``available_at <= as_of``). Analytics and
+detectors work on these frames only; they never touch the database.
+
+Frame schemas (all timestamps UTC):
+
+``daily``      asset_id, date (the UTC day the row describes), close, high, low,
+               volume (USD), market_cap, source, available_at.
+               One row per asset and day. A CoinGecko snapshot at D 00:00 UTC is
+               the close of day D-1 (available at D 00:00); a daily candle opening
+               at D 00:00 is day D (available at D+1 00:00). high/low are null
+               where the preferred source has none.
+``intraday``   asset_id, source, venue, interval, open_time, close_time, open,
+               high, low, close, volume: closed sub-daily candles (close_time <= as_of).
+``points``     asset_id, source, ts, price, market_cap, volume_24h: sub-daily
+               snapshots (e.g. CoinGecko hourly), ts <= as_of.
+``global_daily`` date, open, high, low, close (total market cap), volume,
+               btc_dominance, source, available_at: one row per day from the
+               preferred index source (e.g. TradingView CRYPTOCAP:TOTAL).
+``global_points`` ts, total_market_cap, total_volume, btc_dominance, source.
+``calendar``   ts, kind, title, note, source, origin.
+``liquidations`` exchange, asset_id, ts, side, notional_usd, source.
+``coverage``   exchange, feed, start, end: intervals a liquidation feed was connected.
+``assets``     asset_id, symbol, name, kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+
+from cryptodesk.core.models import UTC_TS
+
+DAILY_SCHEMA: dict[str, pl.DataType] = {
+    "asset_id": pl.Utf8(),
+    "date": pl.Date(),
+    "close": pl.Float64(),
+    "high": pl.Float64(),
+    "low": pl.Float64(),
+    "volume": pl.Float64(),
+    "market_cap": pl.Float64(),
+    "source": pl.Utf8(),
+    "available_at": UTC_TS,
+}
+INTRADAY_SCHEMA: dict[str, pl.DataType] = {
+    "asset_id": pl.Utf8(),
+    "source": pl.Utf8(),
+    "venue": pl.Utf8(),
+    "interval": pl.Utf8(),
+    "open_time": UTC_TS,
+    "close_time": UTC_TS,
+    "open": pl.Float64(),
+    "high": pl.Float64(),
+    "low": pl.Float64(),
+    "close": pl.Float64(),
+    "volume": pl.Float64(),
+}
+POINTS_SCHEMA: dict[str, pl.DataType] = {
+    "asset_id": pl.Utf8(),
+    "source": pl.Utf8(),
+    "ts": UTC_TS,
+    "price": pl.Float64(),
+    "market_cap": pl.Float64(),
+    "volume_24h": pl.Float64(),
+}
+GLOBAL_DAILY_SCHEMA: dict[str, pl.DataType] = {
+    "date": pl.Date(),
+    "open": pl.Float64(),
+    "high": pl.Float64(),
+    "low": pl.Float64(),
+    "close": pl.Float64(),
+    "volume": pl.Float64(),
+    "btc_dominance": pl.Float64(),
+    "source": pl.Utf8(),
+    "available_at": UTC_TS,
+}
+GLOBAL_POINTS_SCHEMA: dict[str, pl.DataType] = {
+    "ts": UTC_TS,
+    "total_market_cap": pl.Float64(),
+    "total_volume": pl.Float64(),
+    "btc_dominance": pl.Float64(),
+    "source": pl.Utf8(),
+}
+CALENDAR_SCHEMA: dict[str, pl.DataType] = {
+    "ts": UTC_TS,
+    "kind": pl.Utf8(),
+    "title": pl.Utf8(),
+    "note": pl.Utf8(),
+    "source": pl.Utf8(),
+    "origin": pl.Utf8(),
+}
+LIQ_SCHEMA: dict[str, pl.DataType] = {
+    "exchange": pl.Utf8(),
+    "asset_id": pl.Utf8(),
+    "ts": UTC_TS,
+    "side": pl.Utf8(),
+    "notional_usd": pl.Float64(),
+    "source": pl.Utf8(),
+}
+COVERAGE_SCHEMA: dict[str, pl.DataType] = {
+    "exchange": pl.Utf8(),
+    "feed": pl.Utf8(),
+    "start": UTC_TS,
+    "end": UTC_TS,
+}
+ASSET_SCHEMA: dict[str, pl.DataType] = {
+    "asset_id": pl.Utf8(),
+    "symbol": pl.Utf8(),
+    "name": pl.Utf8(),
+    "kind": pl.Utf8(),
+}
+
+
+@dataclass(frozen=True)
+class MarketFrames:
+    """Everything known at ``as_of``, as Polars frames (see module docstring)."""
+
+    as_of: datetime
+    daily: pl.DataFrame
+    intraday: pl.DataFrame
+    points: pl.DataFrame
+    global_daily: pl.DataFrame
+    global_points: pl.DataFrame
+    calendar: pl.DataFrame
+    liquidations: pl.DataFrame
+    coverage: pl.DataFrame
+    assets: pl.DataFrame
+
+    @classmethod
+    def empty(cls, as_of: datetime) -> MarketFrames:
+        """A bundle with no rows (every frame has its schema)."""
+        return cls(
+            as_of=as_of,
+            daily=pl.DataFrame(schema=DAILY_SCHEMA),
+            intraday=pl.DataFrame(schema=INTRADAY_SCHEMA),
+            points=pl.DataFrame(schema=POINTS_SCHEMA),
+            global_daily=pl.DataFrame(schema=GLOBAL_DAILY_SCHEMA),
+            global_points=pl.DataFrame(schema=GLOBAL_POINTS_SCHEMA),
+            calendar=pl.DataFrame(schema=CALENDAR_SCHEMA),
+            liquidations=pl.DataFrame(schema=LIQ_SCHEMA),
+            coverage=pl.DataFrame(schema=COVERAGE_SCHEMA),
+            assets=pl.DataFrame(schema=ASSET_SCHEMA),
+        )

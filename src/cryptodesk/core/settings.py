@@ -1,0 +1,117 @@
+"""Settings: defaults, then a TOML file, then ``CRYPTODESK_*`` environment variables, then CLI flags.
+
+Every setting is one row of :data:`SETTINGS` (name, default, help), and the
+documentation (docs/configuration.md) is generated from that table. The TOML
+file is ``./cryptodesk.toml`` or the path in ``CRYPTODESK_CONFIG``; keys are the
+setting names (``db = "..."``), and the environment variable for a setting is
+``CRYPTODESK_`` + its name in upper case (``CRYPTODESK_DB``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from cryptodesk.core.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class SettingDoc:
+    """One documented setting."""
+
+    name: str
+    default: object
+    help: str
+
+
+SETTINGS: tuple[SettingDoc, ...] = (
+    SettingDoc("db", "cryptodesk.duckdb", "Path of the DuckDB store file."),
+    SettingDoc("data_pack", "../shared/data", "Default folder of the data pack used by the demo and tests."),
+    SettingDoc("tz", "America/New_York", "Time zone used in stories and tables."),
+    SettingDoc("seed", 0, "Seed for the writer's phrasing variations (reproducible)."),
+    SettingDoc("coingecko_api_key", None, "CoinGecko Demo key (sent as x-cg-demo-api-key)."),
+    SettingDoc("coingecko_pro_api_key", None, "CoinGecko Pro key (switches to the Pro base URL, x-cg-pro-api-key)."),
+    SettingDoc("coingecko_base_url", "https://api.coingecko.com/api/v3", "CoinGecko public/Demo API base URL."),
+    SettingDoc("coingecko_pro_base_url", "https://pro-api.coingecko.com/api/v3", "CoinGecko Pro API base URL."),
+    SettingDoc("coingecko_top_n", 250, "How many coins the /coins/markets snapshot covers."),
+    SettingDoc("coingecko_backfill", "bitcoin,ethereum", "Comma-separated CoinGecko ids to backfill."),
+    SettingDoc("coinglass_api_key", None, "CoinGlass API key (sent as CG-API-KEY)."),
+    SettingDoc("coinglass_base_url", "https://open-api-v4.coinglass.com", "CoinGlass API base URL."),
+    SettingDoc("binance_futures_ws_url", "wss://fstream.binance.com/ws", "Binance USD-M futures websocket URL."),
+    SettingDoc("bybit_ws_url", "wss://stream.bybit.com/v5/public/linear", "Bybit v5 public linear websocket URL."),
+    SettingDoc("okx_ws_url", "wss://ws.okx.com:8443/ws/v5/public", "OKX v5 public websocket URL."),
+    SettingDoc(
+        "exchanges", "binance:BTC/USDT:1d,binance:ETH/USDT:1d", "CCXT exchange:symbol:timeframe triples to update."
+    ),
+    SettingDoc("exchange_urls", "", "Per-exchange REST URL overrides for CCXT: 'binance=http://127.0.0.1:9000,...'."),
+    SettingDoc("api_token", None, "Token required by state-changing web API endpoints."),
+)
+
+
+class Settings(BaseModel):
+    """Resolved settings. Build with :func:`load_settings`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    db: Path = Path("cryptodesk.duckdb")
+    data_pack: Path = Path("../shared/data")
+    tz: str = "America/New_York"
+    seed: int = 0
+    coingecko_api_key: SecretStr | None = None
+    coingecko_pro_api_key: SecretStr | None = None
+    coingecko_base_url: str = "https://api.coingecko.com/api/v3"
+    coingecko_pro_base_url: str = "https://pro-api.coingecko.com/api/v3"
+    coingecko_top_n: int = Field(250, ge=1, le=5000)
+    coingecko_backfill: str = "bitcoin,ethereum"
+    coinglass_api_key: SecretStr | None = None
+    coinglass_base_url: str = "https://open-api-v4.coinglass.com"
+    binance_futures_ws_url: str = "wss://fstream.binance.com/ws"
+    bybit_ws_url: str = "wss://stream.bybit.com/v5/public/linear"
+    okx_ws_url: str = "wss://ws.okx.com:8443/ws/v5/public"
+    exchanges: str = "binance:BTC/USDT:1d,binance:ETH/USDT:1d"
+    exchange_urls: str = ""
+    api_token: SecretStr | None = None
+
+
+def load_settings(
+    overrides: dict[str, Any] | None = None,
+    *,
+    env: dict[str, str] | None = None,
+    config_path: Path | None = None,
+) -> Settings:
+    """Merge defaults, the TOML file, ``CRYPTODESK_*`` variables and ``overrides`` (non-None values)."""
+    env = dict(os.environ) if env is None else env
+    values: dict[str, Any] = {}
+    path = config_path or (Path(env["CRYPTODESK_CONFIG"]) if env.get("CRYPTODESK_CONFIG") else Path("cryptodesk.toml"))
+    if path.exists():
+        try:
+            file_values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as e:
+            raise ConfigError(f"{path}: cannot read settings file: {e}", parameter=str(path)) from e
+        known = {s.name for s in SETTINGS}
+        for key, value in file_values.items():
+            if key not in known:
+                if isinstance(value, dict):
+                    continue  # sections ([alerts], [watch]) belong to their own modules
+                raise ConfigError(f"{path}: unknown setting {key!r}", parameter=key)
+            values[key] = value
+    if env.get("CRYPTODESK_DATA_PACK"):
+        values["data_pack"] = env["CRYPTODESK_DATA_PACK"]
+    for s in SETTINGS:
+        var = "CRYPTODESK_" + s.name.upper()
+        if env.get(var):
+            values[s.name] = env[var]
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            values[key] = value
+    try:
+        return Settings(**values)
+    except ValidationError as e:
+        err = e.errors()[0]
+        name = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"setting {name!r}: {err['msg']}", parameter=name) from e

@@ -1,0 +1,130 @@
+"""The source contracts.
+
+A source is *query -> extract -> transform into canonical records*. For files
+the query is the path, extraction reads the bytes (``.gz`` transparently) and
+``FileFormat.parse`` transforms them into :class:`~cryptodesk.core.models.Batch`
+frames in the canonical schemas. The base class owns what every format shares:
+reading, format sniffing, schema conformance and validation (keys present,
+prices finite and positive, timestamps UTC). Formats only know their own shape.
+
+Network sources (CoinGecko, CCXT, websockets) follow the same contract in
+``cryptodesk.sources.http`` with retries and rate limits owned by the base.
+"""
+
+from __future__ import annotations
+
+import gzip
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+import polars as pl
+
+from cryptodesk.core.assets import AssetRegistry
+from cryptodesk.core.errors import ParseError, UnknownFormatError
+from cryptodesk.core.models import TABLES, Batch
+
+SNIFF_BYTES = 16_384
+
+
+@dataclass
+class ParseContext:
+    """What a format may use while parsing one file."""
+
+    path: Path
+    registry: AssetRegistry
+    asset_hint: str | None = None
+    """A canonical asset id given by the user (``import --asset``) or derived from the
+    file name for formats whose content does not name the asset (CoinGecko exports)."""
+    warnings: list[str] = field(default_factory=list)
+
+
+class FileFormat(ABC):
+    """One downloadable file format.
+
+    Subclasses set ``name``, ``description``, ``source`` and ``tables`` and
+    implement ``sniff`` (does this content look like my format?) and ``parse``.
+    ``parse`` raises :class:`ParseError` naming the line and column of the first
+    bad row; it never returns partial data.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    source: ClassVar[str]
+    tables: ClassVar[tuple[str, ...]]
+    priority: ClassVar[int] = 100
+    """Lower sniffs first (for formats whose signature is a superset of another's)."""
+
+    @abstractmethod
+    def sniff(self, head: str) -> bool:
+        """True if the first bytes of the (decompressed) content are in this format."""
+
+    @abstractmethod
+    def parse(self, data: bytes, ctx: ParseContext) -> list[Batch]:
+        """Transform the whole (decompressed) content into canonical batches."""
+
+    def load(self, data: bytes, ctx: ParseContext) -> list[Batch]:
+        """Parse and validate; the only entry point the desk calls."""
+        batches = self.parse(data, ctx)
+        return [validate_batch(b, ctx.path, self.source) for b in batches]
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's content, gunzipped when it is gzip (by magic number, not by name)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ParseError(path, f"cannot read file: {e.strerror or e}") from e
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            return gzip.decompress(raw)
+        except (OSError, EOFError) as e:
+            raise ParseError(path, f"corrupt gzip data: {e}") from e
+    return raw
+
+
+def head_text(data: bytes) -> str:
+    """The first bytes as text, for sniffing (BOM stripped, undecodable bytes replaced)."""
+    return data[:SNIFF_BYTES].decode("utf-8-sig", errors="replace").lstrip("\ufeff")
+
+
+def detect(formats: list[FileFormat], data: bytes, path: Path) -> FileFormat:
+    """The one format whose ``sniff`` accepts the content, or UnknownFormatError."""
+    head = head_text(data)
+    if not head.strip():
+        raise UnknownFormatError(f"{path}: the file is empty")
+    for fmt in sorted(formats, key=lambda f: f.priority):
+        if fmt.sniff(head):
+            return fmt
+    first = head.splitlines()[0][:120] if head.splitlines() else head[:120]
+    raise UnknownFormatError(f"{path}: content matches no supported format (first line: {first!r})")
+
+
+def validate_batch(batch: Batch, path: Path, source: str) -> Batch:
+    """Conform a batch to its table schema and check keys and values.
+
+    Sets ``source`` where the format left it empty. Rows are checked for null
+    keys and for non-finite or negative prices; the error names the first bad row
+    by its 0-based index in the batch, so formats should validate line numbers
+    themselves where they can.
+    """
+    spec = TABLES[batch.table]
+    frame = batch.frame
+    if "source" not in frame.columns:
+        frame = frame.with_columns(pl.lit(source).alias("source"))
+    frame = spec.conform(frame)
+    frame = frame.with_columns(pl.col("source").fill_null(source))
+    for key in spec.key:
+        nulls = frame.get_column(key).is_null()
+        if nulls.any():
+            idx = int(nulls.arg_max() or 0)
+            raise ParseError(path, f"row {idx + 1} of {batch.table} has no {key}", column=key)
+    for col in ("open", "high", "low", "close", "price"):
+        if col in frame.columns:
+            s = frame.get_column(col)
+            bad = s.is_not_null() & (s.is_nan() | s.is_infinite() | (s < 0))
+            if bad.any():
+                idx = int(bad.arg_max() or 0)
+                raise ParseError(path, f"row {idx + 1}: {col} must be a finite number >= 0", column=col)
+    return Batch(batch.table, frame)
