@@ -7,9 +7,14 @@ The data pack is read at run time from ``$CRYPTODESK_DATA_PACK`` or
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from cryptodesk.desk import Desk
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -37,3 +42,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "live" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def pack_db(data_pack: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A DuckDB store with the whole data pack imported once per test session (read it; do not write)."""
+    from cryptodesk.core.settings import load_settings
+    from cryptodesk.desk import Desk
+
+    db = tmp_path_factory.mktemp("pack") / "pack.duckdb"
+    with Desk(load_settings({"db": db}, env={})) as desk:
+        report = desk.import_paths([data_pack])
+    assert not report.failed, [f.error for f in report.failed]
+    return db
+
+
+@pytest.fixture
+def pack_desk(pack_db: Path) -> Iterator[Desk]:
+    """A desk reading the imported pack store."""
+    from cryptodesk.core.settings import load_settings
+    from cryptodesk.desk import Desk
+
+    with Desk(load_settings({"db": pack_db}, env={})) as desk:
+        yield desk

@@ -38,7 +38,8 @@ class Extreme:
 
 @dataclass(frozen=True)
 class IntradayRange:
-    """High, low and last of the current UTC day so far, from the finest data available.
+    """High, low and last of the current day so far (the calendar day of as_of in the
+    analysis time zone), from the finest data available.
 
     ``coverage_start``/``coverage_end`` bound the data actually seen (a partial
     day is stated, never presented as the whole day).
@@ -108,6 +109,7 @@ class MarketState:
     coverage: tuple[str, ...] = ()
     changes: dict[str, Change] = field(default_factory=dict)
     btc_dominance: float | None = None
+    """Bitcoin's share of the total as a fraction (0.41 = 41%); stores keep percent."""
     dominance_source: str | None = None
     swing_low: Extreme | None = None
     swing_high: Extreme | None = None

@@ -1,0 +1,415 @@
+"""Pure per-series kernels shared by every analytics engine.
+
+Every kernel takes plain arrays (numpy arrays, Polars series or anything
+``np.asarray`` accepts) and returns numpy arrays or small scalars; none of them
+knows about frames, assets, sources or time zones. A later engine (e.g. Spark
+pandas UDFs) calls the same functions on the same kind of arrays.
+
+Conventions:
+
+* ``values`` are float series in time order, one element per daily observation
+  (a *row*, not a calendar day). Missing values are ``NaN``.
+* ``dates`` are ``datetime64[D]`` arrays, strictly increasing, aligned with
+  ``values``. Kernels that speak of *days* use these calendar dates; kernels
+  that speak of *n observations* (``sma``, ``rolling_std``, ``rsi``) count rows.
+* A result that cannot be computed (too little history, a ``NaN`` inside the
+  window) is ``NaN`` in arrays and ``None`` for index lookups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, NamedTuple
+
+import numpy as np
+import polars as pl
+import talib
+from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import ArrayLike, NDArray
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+DateArray = NDArray[np.datetime64]
+DatesLike = ArrayLike | Sequence[date]
+"""Calendar days: a ``datetime64`` array, a Polars Date series or a list of ``datetime.date``."""
+
+DAYS_52W = 365
+"""A '52-week' window, in calendar days."""
+DEFAULT_SWING_THRESHOLD = 0.10
+"""Default zigzag reversal threshold: a move of 10% against the current leg."""
+
+
+def as_float(values: ArrayLike) -> FloatArray:
+    """``values`` as a 1-D float64 array (nulls become NaN)."""
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 1:
+        raise ValueError(f"expected a 1-D series, got an array of shape {arr.shape}")
+    return arr
+
+
+def as_dates(dates: DatesLike) -> DateArray:
+    """``dates`` as a 1-D ``datetime64[D]`` array."""
+    arr = np.asarray(dates).astype("datetime64[D]")
+    if arr.ndim != 1:
+        raise ValueError(f"expected a 1-D date series, got an array of shape {arr.shape}")
+    return arr
+
+
+def _check_window(n: int, name: str = "n") -> None:
+    if n < 1:
+        raise ValueError(f"{name} must be a positive window length, got {n}")
+
+
+def _rolling(values: ArrayLike, n: int) -> tuple[FloatArray, NDArray[Any]]:
+    """The float series and its length-``n`` sliding windows (one per complete window)."""
+    _check_window(n)
+    x = as_float(values)
+    if len(x) < n:
+        return x, np.empty((0, n))
+    return x, sliding_window_view(x, n)
+
+
+def sma(values: ArrayLike, n: int) -> FloatArray:
+    """Simple moving average of the last ``n`` observations, aligned with ``values``.
+
+    The first ``n - 1`` elements are NaN, and so is any window holding a NaN.
+    """
+    x, win = _rolling(values, n)
+    out = np.full(len(x), np.nan)
+    if len(win):
+        out[n - 1 :] = win.mean(axis=1)
+    return out
+
+
+def rolling_std(values: ArrayLike, n: int) -> FloatArray:
+    """Rolling **sample** standard deviation (``ddof=1``) of the last ``n`` observations.
+
+    Same alignment and NaN rules as :func:`sma`; ``n`` must be at least 2.
+    """
+    if n < 2:
+        raise ValueError(f"n must be at least 2 for a sample standard deviation, got {n}")
+    x, win = _rolling(values, n)
+    out = np.full(len(x), np.nan)
+    if len(win):
+        out[n - 1 :] = win.std(axis=1, ddof=1)
+    return out
+
+
+def sigma_distance(close: ArrayLike, n: int = 50) -> FloatArray:
+    """Distance of each close from its ``n``-observation SMA, in rolling sample standard deviations.
+
+    ``(close - sma(close, n)) / rolling_std(close, n)``; both statistics cover the
+    same window, which includes the close itself. NaN where undefined or where
+    the window is flat (std 0).
+    """
+    x = as_float(close)
+    mean = sma(x, n)
+    std = rolling_std(x, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = (x - mean) / std
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def rsi(values: ArrayLike, n: int = 14) -> FloatArray:
+    """Wilder's Relative Strength Index, computed by TA-Lib (``talib.RSI``).
+
+    The first ``n`` elements are NaN. TA-Lib seeds Wilder's smoothing with the
+    first ``n`` changes, so values depend (slightly, fading) on where the series
+    starts. A NaN inside the series makes the rest NaN (TA-Lib semantics).
+    """
+    _check_window(n)
+    x = as_float(values)
+    if len(x) <= n:
+        return np.full(len(x), np.nan)
+    return np.asarray(talib.RSI(x, timeperiod=n), dtype=np.float64)
+
+
+def lookback_index(dates: DatesLike, days: int, *, tolerance: int | None = None) -> IntArray:
+    """For each row, the index of the row dated ``days`` calendar days earlier.
+
+    If no row has exactly that date, the latest row *before* it is used (a gap
+    never pulls the start forward, which would shorten the window). With
+    ``tolerance``, that row must be at most ``tolerance`` days before the target
+    date. ``-1`` where no row qualifies.
+    """
+    d = as_dates(dates)
+    targets = d - np.timedelta64(days, "D")
+    idx = np.searchsorted(d, targets, side="right").astype(np.int64) - 1
+    return _within(d, idx, targets, tolerance)
+
+
+def pct_change_days(dates: DatesLike, values: ArrayLike, days: int, *, tolerance: int | None = None) -> FloatArray:
+    """Change of each value against the value ``days`` calendar days earlier (see :func:`lookback_index`).
+
+    A fraction (0.213 = +21.3%); NaN where no earlier row qualifies.
+    """
+    return _change_from(as_float(values), lookback_index(dates, days, tolerance=tolerance))
+
+
+def ytd_base_index(dates: DatesLike, *, tolerance: int | None = None) -> IntArray:
+    """For each row, the index of the last row of the previous calendar year (``-1`` if none).
+
+    With ``tolerance``, that row must be dated at most ``tolerance`` days before 31 December.
+    """
+    d = as_dates(dates)
+    year_start = d.astype("datetime64[Y]").astype("datetime64[D]")
+    idx = np.searchsorted(d, year_start, side="left").astype(np.int64) - 1
+    year_end: DateArray = (year_start - np.timedelta64(1, "D")).astype("datetime64[D]")
+    return _within(d, idx, year_end, tolerance)
+
+
+def ytd_change(dates: DatesLike, values: ArrayLike, *, tolerance: int | None = None) -> FloatArray:
+    """Year-to-date change of each value against the last close of the previous calendar year."""
+    return _change_from(as_float(values), ytd_base_index(dates, tolerance=tolerance))
+
+
+def _within(d: DateArray, idx: IntArray, targets: DateArray, tolerance: int | None) -> IntArray:
+    """``idx`` with -1 wherever the row found is more than ``tolerance`` days before its target."""
+    if tolerance is None or len(d) == 0:
+        return idx
+    found = d[np.maximum(idx, 0)]
+    return np.where((idx >= 0) & (targets - found <= np.timedelta64(tolerance, "D")), idx, -1).astype(np.int64)
+
+
+def _change_from(x: FloatArray, idx: IntArray) -> FloatArray:
+    """``x / x[idx] - 1`` with NaN where ``idx`` is -1 or the base is not positive."""
+    out = np.full(len(x), np.nan)
+    ok = idx >= 0
+    base = x[idx[ok]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[ok] = np.where(base > 0, x[ok] / base - 1.0, np.nan)
+    return out
+
+
+def window_start_index(dates: DatesLike, days: int | None) -> int:
+    """Index of the first row in the window of ``days`` calendar days ending at the last row.
+
+    The window holds the rows dated ``last - days < date <= last`` (``days`` days
+    including the last one); ``None`` means the whole series.
+    """
+    d = as_dates(dates)
+    if days is None or len(d) == 0:
+        return 0
+    _check_window(days, "days")
+    return int(np.searchsorted(d, d[-1] - np.timedelta64(days, "D"), side="right"))
+
+
+def extreme_index(values: ArrayLike, start: int = 0, *, mode: str = "max") -> int | None:
+    """Index of the highest (``mode='max'``) or lowest (``'min'``) non-NaN value at or after ``start``.
+
+    Ties go to the earliest occurrence. ``None`` when the range has no values.
+    """
+    if mode not in ("max", "min"):
+        raise ValueError(f"mode must be 'max' or 'min', got {mode!r}")
+    x = as_float(values)[start:]
+    if not np.isfinite(x).any():
+        return None
+    pos = np.nanargmax(x) if mode == "max" else np.nanargmin(x)
+    return start + int(pos)
+
+
+def window_high_low(dates: DatesLike, values: ArrayLike, days: int | None) -> tuple[int | None, int | None]:
+    """Indices of the high and the low within the last ``days`` calendar days (``None`` = all history).
+
+    See :func:`window_start_index` for the window and :func:`extreme_index` for ties.
+    """
+    start = window_start_index(dates, days)
+    return extreme_index(values, start, mode="max"), extreme_index(values, start, mode="min")
+
+
+class WindowExtreme(NamedTuple):
+    """A window's high or low: its value, its day and its row (index into the series)."""
+
+    value: float
+    date: np.datetime64
+    row: int
+
+
+def window_extremes(
+    dates: DatesLike, values: ArrayLike, days: int | None
+) -> tuple[WindowExtreme | None, WindowExtreme | None]:
+    """The high and the low (value, date, index) of the last ``days`` calendar days; ``None`` days = all history.
+
+    Same window and tie rules as :func:`window_high_low` (e.g. ``days=DAYS_52W``
+    for the 52-week high and low).
+    """
+    d, x = as_dates(dates), as_float(values)
+    hi, lo = window_high_low(d, x, days)
+    return (
+        None if hi is None else WindowExtreme(float(x[hi]), d[hi], hi),
+        None if lo is None else WindowExtreme(float(x[lo]), d[lo], lo),
+    )
+
+
+def rolling_extreme_days(dates: DatesLike, values: ArrayLike, days: int, *, mode: str = "max") -> FloatArray:
+    """For each row, the highest (``'max'``) or lowest (``'min'``) value of the ``days`` calendar days ending there.
+
+    The window of the row dated D holds the rows dated ``D - days < date <= D``
+    (the same window as :func:`window_start_index`); NaN values are skipped.
+    Array-out companion of :func:`window_extremes`, e.g. to flag each day that
+    set a 52-week high (``values >= rolling_extreme_days(dates, values, 365)``).
+    """
+    if mode not in ("max", "min"):
+        raise ValueError(f"mode must be 'max' or 'min', got {mode!r}")
+    _check_window(days, "days")
+    d, x = as_dates(dates), as_float(values)
+    if len(x) == 0:
+        return x
+    frame = pl.DataFrame({"d": pl.Series(d).cast(pl.Date), "v": pl.Series(x).fill_nan(None)})
+    v = pl.col("v")
+    expr = (v.rolling_max_by if mode == "max" else v.rolling_min_by)("d", window_size=f"{days}d", min_samples=1)
+    return frame.select(expr).to_series().fill_null(np.nan).to_numpy().astype(np.float64)
+
+
+def drawdown(values: ArrayLike) -> FloatArray:
+    """Each value's distance below the running maximum so far (0 at a new high, -0.25 = 25% below).
+
+    NaN values are skipped by the running maximum and stay NaN in the result.
+    """
+    x = as_float(values)
+    peak = np.fmax.accumulate(x) if len(x) else x
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(peak > 0, x / peak - 1.0, np.nan)
+
+
+def trailing_mean_days(dates: DatesLike, values: ArrayLike, days: int = 30, *, min_count: int = 15) -> FloatArray:
+    """For each row dated D, the mean of the values dated ``D - days <= date <= D - 1``.
+
+    The window is the ``days`` calendar days **before** the row (the row itself is
+    excluded, so today's surge does not raise its own baseline). NaN values are
+    skipped; NaN when fewer than ``min_count`` values fall in the window.
+    """
+    _check_window(days, "days")
+    d = as_dates(dates)
+    x = as_float(values)
+    ok = np.isfinite(x)
+    csum = np.concatenate(([0.0], np.cumsum(np.where(ok, x, 0.0))))
+    ccount = np.concatenate(([0], np.cumsum(ok)))
+    lo = np.searchsorted(d, d - np.timedelta64(days, "D"), side="left")
+    hi = np.searchsorted(d, d, side="left")
+    count = ccount[hi] - ccount[lo]
+    total = csum[hi] - csum[lo]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(count >= max(min_count, 1), total / count, np.nan)
+
+
+def volume_ratio(dates: DatesLike, volume: ArrayLike, days: int = 30, *, min_count: int = 15) -> FloatArray:
+    """Each day's volume divided by the mean volume of the ``days`` calendar days before it.
+
+    See :func:`trailing_mean_days` for the baseline; NaN where it is undefined or 0.
+    """
+    v = as_float(volume)
+    base = trailing_mean_days(dates, v, days, min_count=min_count)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(base > 0, v / base, np.nan)
+
+
+@dataclass(frozen=True)
+class Pivot:
+    """A zigzag swing point: ``kind`` is 'high' or 'low'; ``confirmed`` once price reversed by the threshold."""
+
+    index: int
+    kind: str
+    value: float
+    confirmed: bool
+
+
+def zigzag(
+    high: ArrayLike,
+    low: ArrayLike | None = None,
+    threshold: float = DEFAULT_SWING_THRESHOLD,
+) -> list[Pivot]:
+    """Zigzag swing points with a relative reversal threshold.
+
+    A swing high is confirmed once a later low is at least ``threshold`` below it
+    (``low <= high * (1 - threshold)``); a swing low once a later high is at least
+    ``threshold`` above it (``high >= low * (1 + threshold)``). Both are measured
+    from the extreme, so a leg that rose just over 10% can retrace slightly below
+    its starting low without confirming a reversal. Each leg ends at its extreme
+    (the highest high or lowest low after the previous pivot). Pass the daily
+    highs and lows, or one series (closes) as ``high`` alone. The extreme of the
+    current, unfinished leg is appended with ``confirmed=False``. Intrabar order
+    is unknown, so on a bar that both extends the leg and reverses it the
+    extension wins, and an outside bar before the first swing restarts the
+    search from that bar. NaN bars are skipped. The scan is sequential by nature
+    (one pass).
+    """
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold must be a fraction between 0 and 1, got {threshold}")
+    hi = as_float(high)
+    lo = hi if low is None else as_float(low)
+    if len(lo) != len(hi):
+        raise ValueError(f"high and low differ in length ({len(hi)} vs {len(lo)})")
+    valid = np.flatnonzero(np.isfinite(hi) & np.isfinite(lo))
+    pivots: list[Pivot] = []
+    if len(valid) == 0:
+        return pivots
+    up, down = 1.0 + threshold, 1.0 - threshold
+    trend = 0
+    hi_i = lo_i = int(valid[0])
+    for i in valid.tolist():
+        h, low_i = hi[i], lo[i]
+        if trend == 0 and h > hi[hi_i] and low_i < lo[lo_i]:
+            hi_i = lo_i = i  # an outside bar before any swing: its intrabar order is unknown, start afresh
+            continue
+        if trend >= 0 and h > hi[hi_i]:
+            hi_i = i
+            if trend == 0 and h >= lo[lo_i] * up and lo_i < i:
+                pivots.append(Pivot(lo_i, "low", float(lo[lo_i]), True))
+                trend = 1
+            continue
+        if trend <= 0 and low_i < lo[lo_i]:
+            lo_i = i
+            if trend == 0 and low_i <= hi[hi_i] * down and hi_i < i:
+                pivots.append(Pivot(hi_i, "high", float(hi[hi_i]), True))
+                trend = -1
+            continue
+        if trend == 1 and low_i <= hi[hi_i] * down:
+            pivots.append(Pivot(hi_i, "high", float(hi[hi_i]), True))
+            trend, lo_i = -1, i
+        elif trend == -1 and h >= lo[lo_i] * up:
+            pivots.append(Pivot(lo_i, "low", float(lo[lo_i]), True))
+            trend, hi_i = 1, i
+    if trend == 1:
+        pivots.append(Pivot(hi_i, "high", float(hi[hi_i]), False))
+    elif trend == -1:
+        pivots.append(Pivot(lo_i, "low", float(lo[lo_i]), False))
+    return pivots
+
+
+def last_swings(
+    high: ArrayLike,
+    low: ArrayLike | None = None,
+    threshold: float = DEFAULT_SWING_THRESHOLD,
+) -> tuple[Pivot | None, Pivot | None]:
+    """The most recent **confirmed** zigzag swing low and swing high (see :func:`zigzag`)."""
+    swing_low: Pivot | None = None
+    swing_high: Pivot | None = None
+    for p in zigzag(high, low, threshold):
+        if not p.confirmed:
+            continue
+        if p.kind == "low":
+            swing_low = p
+        else:
+            swing_high = p
+    return swing_low, swing_high
+
+
+def sigma_rarity(sigma: ArrayLike) -> float | None:
+    """Share of the history whose σ-distance was at least as extreme as the last one, on the same side.
+
+    With ``s`` the last finite value: the share of finite values ``>= s`` when
+    ``s >= 0``, or ``<= s`` when ``s < 0``. The last value counts itself, so the
+    result is in ``(0, 1]``; 0.02 means only 2% of days were that stretched.
+    ``None`` when the last value is NaN.
+    """
+    x = as_float(sigma)
+    if len(x) == 0 or not np.isfinite(x[-1]):
+        return None
+    hist = x[np.isfinite(x)]
+    s = x[-1]
+    hits = np.count_nonzero(hist >= s) if s >= 0 else np.count_nonzero(hist <= s)
+    return float(hits / len(hist))

@@ -1,0 +1,10 @@
+"""The command line: each command parses its options, calls the desk, prints.
+
+Commands live in one module per area and register on the shared typer ``app``;
+errors are caught once, in :func:`main` (``cli/app.py``).
+"""
+
+from cryptodesk.cli import data  # noqa: F401  (registers the data commands)
+from cryptodesk.cli.app import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,143 @@
+"""Data commands: import, report, events, assets, doctor, formats."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cryptodesk.cli.app import (
+    ReportFormat,
+    TableFormat,
+    _desk,
+    _emit,
+    _jsonable,
+    _print_frame,
+    _print_import,
+    _progress,
+    _state,
+    app,
+    out,
+)
+from cryptodesk.core.errors import ConfigError
+from cryptodesk.core.settings import load_settings
+from cryptodesk.core.timeutil import parse_clock, parse_day, parse_moment, utc_now
+from cryptodesk.desk import Desk
+
+
+@app.command("import")
+def import_cmd(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files or folders (read recursively; .gz is read transparently).")
+    ],
+    asset: Annotated[
+        str | None, typer.Option(help="Asset of files whose content does not name it (e.g. bitcoin, BTC-USD).")
+    ] = None,
+) -> None:
+    """Import market data files into the store, detecting each file's format from its content."""
+    with _desk() as desk, _progress() as bar:
+        task = bar.add_task("importing", total=None)
+
+        def progress(name: str, done: int, total: int) -> None:
+            bar.update(task, description=name[:40], completed=done, total=total)
+
+        report = desk.import_paths(paths, asset=asset, progress=progress)
+        bar.update(task, description="done", completed=len(report.files), total=len(report.files))
+    _print_import(report)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="ISO 8601 moment, e.g. 2023-01-18T17:30:00Z (default: now).")
+    ] = None,
+    tz: Annotated[str | None, typer.Option(help="Time zone of the story (default America/New_York).")] = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", help="Output format.")] = ReportFormat.md,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Phrasing seed (facts never change).")] = None,
+) -> None:
+    """Write the market report (headline, story, events and facts ledger) as of a moment."""
+    with _desk() as desk:
+        tz_name = tz or desk.settings.tz
+        moment = parse_moment(as_of, tz=tz_name) if as_of else utc_now()
+        story = desk.report(moment, tz=tz_name, seed=seed)
+        text = desk.render(story, fmt.value)
+    _emit(text, out_file)
+
+
+@app.command()
+def events(
+    start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD.")],
+    at: Annotated[str, typer.Option(help="Time of day each day is judged at, HH:MM in --tz.")] = "12:30",
+    tz: Annotated[str | None, typer.Option(help="Time zone (default America/New_York).")] = None,
+    fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
+) -> None:
+    """List the events detected over a period, each judged as of its own day."""
+    d1, d2 = parse_day(start, parameter="--from"), parse_day(end, parameter="--to")
+    if d2 < d1:
+        raise ConfigError("--to: must not be before --from", parameter="--to")
+    with _desk() as desk:
+        found = desk.events_between(d1, d2, at=parse_clock(at), tz=tz)
+    if fmt is TableFormat.json:
+        out.print_json(json.dumps([e.to_json() for e in found]))
+        return
+    table = Table("time", "kind", "subject", "metric", "direction", "value/level", "since", "score")
+    for e in found:
+        val = e.level if e.kind == "level_cross" else e.value
+        since = e.last_time_beyond if e.kind == "level_cross" else e.since
+        table.add_row(
+            e.time.strftime("%Y-%m-%d %H:%M"),
+            e.kind,
+            e.subject,
+            e.metric,
+            e.direction or "",
+            f"{val:,.6g}" if isinstance(val, float) else "",
+            since.isoformat() if since else ("never" if e.kind in ("level_cross", "extreme") else ""),
+            f"{e.score:.1f}",
+        )
+    out.print(table)
+
+
+@app.command()
+def assets(fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table) -> None:
+    """List the assets in the store with their coverage."""
+    with _desk() as desk:
+        _print_frame(desk.assets(), fmt, title="Assets")
+
+
+@app.command()
+def doctor(fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table) -> None:
+    """Report store health: row counts, coverage and gaps, conflicts, source disagreements, stale series."""
+    with _desk() as desk:
+        health = desk.doctor()
+    if fmt is TableFormat.json:
+        out.print_json(json.dumps({k: _jsonable(v) for k, v in health.items()}, default=str))
+        return
+    out.print(f"[bold]Store[/bold] {health['db']}")
+    counts = Table("table", "rows", title="Rows")
+    for k, v in health["counts"].items():
+        counts.add_row(k, f"{v:,}")
+    out.print(counts)
+    for key, title in (
+        ("coverage", "Coverage and gaps"),
+        ("freshness", "Freshness"),
+        ("conflicts", "Conflicts (same source and key, different values)"),
+        ("disagreements", "Source disagreements (same asset and day)"),
+    ):
+        _print_frame(health[key], TableFormat.table, title=title, limit=40)
+
+
+@app.command()
+def formats() -> None:
+    """List the supported file formats (detected from content)."""
+    desk = Desk(load_settings({"db": _state["db"]}, config_path=_state["config"]))
+    table = Table("format", "source", "tables", "description")
+    for f in desk.formats:
+        table.add_row(f.name, f.source, ", ".join(f.tables), f.description)
+    out.print(table)

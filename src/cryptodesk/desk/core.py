@@ -1,0 +1,249 @@
+"""Desk core: import, analyze, detect, report and inventory.
+
+Every interface is a few lines around one of these methods::
+
+    desk = Desk(load_settings())
+    desk.import_paths([Path("../shared/data")])      # files -> sources -> store
+    analysis = desk.analyze(as_of)                   # store -> frames -> analytics
+    events = desk.detect(as_of)                      # ... -> events
+    story = desk.report(as_of)                       # ... -> writer
+
+The desk owns the store connection (opened lazily, read-only for reads) and
+the asset registry; everything below it is pure or confined to its layer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from cryptodesk.analytics.asof import analyze
+from cryptodesk.analytics.types import Analysis
+from cryptodesk.core.assets import AssetInfo, AssetRegistry
+from cryptodesk.core.errors import DeskError, InputError, StoreError, UnknownFormatError
+from cryptodesk.core.frames import MarketFrames
+from cryptodesk.core.models import Batch, Event
+from cryptodesk.core.settings import Settings, load_settings
+from cryptodesk.core.timeutil import zone
+from cryptodesk.events.base import detect
+from cryptodesk.plugins import PluginHub, load_hub
+from cryptodesk.sources.base import ParseContext, read_bytes
+from cryptodesk.sources.base import detect as detect_format
+from cryptodesk.store.db import FileRecord, IngestResult, Store
+from cryptodesk.writer.story import Story, write_story
+
+DATA_SUFFIXES = {".csv", ".json", ".tsv", ".txt", ".gz"}
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one input file."""
+
+    path: Path
+    format: str | None
+    rows: dict[str, int]
+    error: str | None = None
+    skipped: bool = False
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class ImportReport:
+    """The result of ``Desk.import_paths``: per file outcomes and the store's ingest result."""
+
+    files: list[FileOutcome] = field(default_factory=list)
+    result: IngestResult | None = None
+
+    @property
+    def failed(self) -> list[FileOutcome]:
+        """Files that were rejected (nothing from them was stored)."""
+        return [f for f in self.files if f.error and not f.skipped]
+
+
+ProgressFn = Callable[[str, int, int], None]
+"""progress(description, done, total)."""
+
+
+class Desk:
+    """The facade over sources, store, analytics, events and writer."""
+
+    def __init__(self, settings: Settings | None = None, *, hub: PluginHub | None = None) -> None:
+        self.settings = settings or load_settings()
+        self.hub = hub or load_hub()
+        self.formats = self.hub.formats
+        self.registry = AssetRegistry.builtin()
+        self._store: Store | None = None
+        self._read_only: bool | None = None
+
+    # ------------------------------------------------------------------ store
+    def store(self, *, write: bool = False) -> Store:
+        """The open store; reopened read-write when a write is needed."""
+        if self._store is not None and (self._read_only is False or not write):
+            return self._store
+        self.close()
+        path = Path(self.settings.db)
+        read_only = not write and path.exists()
+        self._store = Store.open(path, read_only=read_only)
+        self._read_only = read_only
+        self._learn_assets(self._store)
+        return self._store
+
+    def close(self) -> None:
+        """Close the store connection (safe to call twice)."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> Desk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _learn_assets(self, store: Store) -> None:
+        for row in store.assets().iter_rows(named=True):
+            self.registry.learn(
+                AssetInfo(row["asset_id"], row.get("symbol") or "", row.get("name") or "", row.get("kind") or "crypto")
+            )
+
+    # ------------------------------------------------------------------ import
+    def import_paths(
+        self, paths: Iterable[Path], *, asset: str | None = None, progress: ProgressFn | None = None
+    ) -> ImportReport:
+        """Import files and folders (recursive, ``.gz`` transparently) in ONE transaction.
+
+        A file whose content matches no format is an error when named explicitly
+        and a skip when met while walking a folder. A malformed file is rejected
+        whole; the others are stored. ``asset`` applies to the files named
+        explicitly, never to files found in a folder.
+        """
+        asset_id = None
+        if asset:
+            asset_id = self.registry.resolve(asset)
+            if asset_id is None:
+                raise InputError(f"--asset: unknown asset {asset!r}", hint="`cryptodesk assets` lists known assets.")
+        todo = list(_expand(paths))
+        report = ImportReport()
+        batches: list[Batch] = []
+        records: list[FileRecord] = []
+        for i, (path, explicit) in enumerate(todo):
+            if progress:
+                progress(path.name, i, len(todo))
+            try:
+                data = read_bytes(path)
+                fmt = detect_format(self.formats, data, path)
+                # --asset names the asset of the files named on the command line, not of a folder's files.
+                ctx = ParseContext(path=path, registry=self.registry, asset_hint=asset_id if explicit else None)
+                got = fmt.load(data, ctx)
+            except UnknownFormatError as e:
+                report.files.append(FileOutcome(path, None, {}, error=str(e), skipped=not explicit))
+                continue
+            except DeskError as e:
+                report.files.append(FileOutcome(path, None, {}, error=str(e)))
+                continue
+            rows: dict[str, int] = {}
+            for b in got:
+                rows[b.table] = rows.get(b.table, 0) + b.frame.height
+                if b.table == "assets":
+                    for r in b.frame.iter_rows(named=True):
+                        self.registry.learn(
+                            AssetInfo(r["asset_id"], r.get("symbol") or "", r.get("name") or "", r.get("kind") or "")
+                        )
+            batches.extend(got)
+            records.append(FileRecord(str(path), hashlib.sha256(data).hexdigest(), fmt.name, rows))
+            report.files.append(FileOutcome(path, fmt.name, rows, warnings=tuple(ctx.warnings)))
+        if progress:
+            progress("storing", len(todo), len(todo))
+        if batches:
+            report.result = self.store(write=True).ingest(batches, kind="import", files=records)
+        return report
+
+    # ------------------------------------------------------------------ analysis
+    def frames(self, as_of: datetime) -> MarketFrames:
+        """Everything the store knew at ``as_of``."""
+        return self.store().frames(_utc(as_of))
+
+    def analyze(self, as_of: datetime, *, tz: str | None = None) -> Analysis:
+        """Point-in-time analytics for every asset and the market."""
+        return analyze(self.frames(as_of), tz=tz or self.settings.tz)
+
+    def detect(self, as_of: datetime, *, tz: str | None = None) -> list[Event]:
+        """Ranked events as of ``as_of``."""
+        frames = self.frames(as_of)
+        return detect(frames, analyze(frames, tz=tz or self.settings.tz), registry=self.hub.detectors)
+
+    def report(self, as_of: datetime, *, tz: str | None = None, seed: int | None = None) -> Story:
+        """The market story as of ``as_of``: headline, paragraphs, events and facts ledger."""
+        tz_name = tz or self.settings.tz
+        zone(tz_name)
+        frames = self.frames(as_of)
+        analysis = analyze(frames, tz=tz_name)
+        events = detect(frames, analysis, registry=self.hub.detectors)
+        return write_story(
+            analysis,
+            events,
+            frames.calendar,
+            tz=tz_name,
+            seed=self.settings.seed if seed is None else seed,
+            liquidations_available=frames.liquidations.height > 0,
+        )
+
+    def events_between(self, start: date, end: date, *, at: time = time(12, 30), tz: str | None = None) -> list[Event]:
+        """Events found on each day from ``start`` to ``end``, each judged as of its own day at ``at`` (in tz)."""
+        tz_name = tz or self.settings.tz
+        out: list[Event] = []
+        day = start
+        while day <= end:
+            moment = datetime.combine(day, at, tzinfo=zone(tz_name)).astimezone(UTC)
+            out.extend(self.detect(moment, tz=tz_name))
+            day += timedelta(days=1)
+        return out
+
+    # ------------------------------------------------------------------ inventory
+    def render(self, story: Story, fmt: str) -> str:
+        """The story in a registered format (md, json, html, or a plugin's)."""
+        try:
+            return self.hub.renderers[fmt](story)
+        except KeyError:
+            known = ", ".join(sorted(self.hub.renderers))
+            raise InputError(f"--format: unknown report format {fmt!r}; expected one of {known}") from None
+
+    def assets(self) -> pl.DataFrame:
+        """Assets in the store with their coverage (first/last day, rows, sources)."""
+        return self.store().coverage()
+
+    def doctor(self) -> dict[str, Any]:
+        """Store health: row counts, coverage and gaps, conflicts, source disagreements, freshness."""
+        store = self.store()
+        return {
+            "db": str(self.settings.db),
+            "counts": store.counts(),
+            "coverage": store.coverage(),
+            "conflicts": store.conflicts(limit=50),
+            "disagreements": store.disagreements(),
+            "freshness": store.latest_times(),
+        }
+
+
+def _expand(paths: Iterable[Path]) -> Iterable[tuple[Path, bool]]:
+    for p in paths:
+        if p.is_dir():
+            for child in sorted(p.rglob("*")):
+                if child.is_file() and not child.name.startswith(".") and child.suffix.lower() in DATA_SUFFIXES:
+                    yield child, False
+        elif p.exists():
+            yield p, True
+        else:
+            raise InputError(f"{p}: no such file or folder", hint="Check the path; folders are read recursively.")
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise StoreError("internal: naive datetime passed to the desk")
+    return moment.astimezone(UTC)

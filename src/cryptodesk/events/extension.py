@@ -1,0 +1,79 @@
+"""Extension from the 50-day average, in σ (overbought / oversold).
+
+Reads ``AssetState.dist_sma50_sigma`` (the close's distance from its 50-day
+simple moving average in units of the asset's own σ, as computed by analytics)
+and ``AssetState.sigma_rarity`` (the share of the asset's history at least that
+far on the same side). ``|σ| >= 1`` is overbought (above) or oversold (below),
+``|σ| >= 2`` extremely so; nothing is emitted under
+``params.extension_sigma_min``.
+
+Score: ``score_from_frequency(sigma_rarity)``; when analytics gives no rarity,
+the one-sided normal tail of the σ distance is used instead (and
+``details['rarity_basis']`` says so).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC
+
+from cryptodesk.analytics.types import Analysis, AssetState
+from cryptodesk.core.frames import MarketFrames
+from cryptodesk.core.models import Event
+from cryptodesk.events.base import DetectParams, score_from_frequency
+
+EXTREME_SIGMA = 2.0
+
+
+def label(sigma: float) -> str:
+    """'overbought', 'extremely overbought', 'oversold', 'extremely oversold' or 'neutral' for a σ distance."""
+    if abs(sigma) < 1.0:
+        return "neutral"
+    word = "overbought" if sigma > 0 else "oversold"
+    return f"extremely {word}" if abs(sigma) >= EXTREME_SIGMA else word
+
+
+def extension_event(state: AssetState, frames: MarketFrames) -> Event | None:
+    """The extension event of one asset, or None when analytics has no σ distance for it."""
+    sigma = state.dist_sma50_sigma
+    if sigma is None or not math.isfinite(sigma):
+        return None
+    if state.sigma_rarity is not None and state.sigma_rarity > 0:
+        p, basis = state.sigma_rarity, "history"
+    else:
+        p, basis = 0.5 * math.erfc(abs(sigma) / math.sqrt(2.0)), "normal"
+    return Event(
+        kind="sma_extension",
+        subject=state.asset_id,
+        metric="dist_sma50_sigma",
+        time=frames.as_of,
+        score=score_from_frequency(p),
+        direction="above" if sigma > 0 else "below",
+        value=sigma,
+        details={
+            "label": label(sigma),
+            "sigma": sigma,
+            "dist_sma50_pct": state.dist_sma50_pct,
+            "sma50": state.sma50,
+            "close": state.close,
+            "date": state.close_date,
+            "sigma_rarity": state.sigma_rarity,
+            "rarity_basis": basis,
+            "rsi14": state.rsi14,
+            "source": state.daily_source,
+        },
+    )
+
+
+def detect_extension(frames: MarketFrames, analysis: Analysis, params: DetectParams) -> list[Event]:
+    """Assets at least ``params.extension_sigma_min`` σ from their 50-day average (see module docstring)."""
+    today = frames.as_of.astimezone(UTC).date()
+    events: list[Event] = []
+    for asset_id in sorted(analysis.assets):
+        state = analysis.assets[asset_id]
+        if not params.wants(asset_id) or (today - state.close_date).days > params.max_stale_days:
+            continue
+        event = extension_event(state, frames)
+        if event is not None and abs(event.value or 0.0) >= params.extension_sigma_min:
+            events.append(event)
+    return events

@@ -1,0 +1,143 @@
+"""Round-level crossings: the latest closed daily close vs the previous close.
+
+Level grid
+----------
+Levels are multiples of one tenth of their own decade: in [10^e, 10^(e+1)) the
+step is 10^(e-1). So BTC between $10,000 and $99,999 has levels every $1,000
+($20,000, $21,000, ...), ETH between $1,000 and $9,999 every $100 ($1,500,
+$1,600, ...) and below $1,000 every $10, and the total market cap has levels
+every $10B under $1T ($900B, $910B, ...) and every $100B from $1T ($1T, $1.1T).
+
+Roundness weights the score: a level with one significant digit ($20,000,
+$900B, $1T) weighs 1.0; two significant digits ending in 5 ($1,500, $25,000)
+0.85; any other grid level ($21,000, $1,600) 0.7.
+
+A close crosses level L upwards when ``prev < L <= close`` and downwards when
+``prev >= L > close``. ``last_time_beyond`` is the last date before the latest
+bar whose close was on the new side (``>= L`` for an up-cross, ``< L`` for a
+down-cross); None means never in the history held. The score is
+``score_from_days(days since last_time_beyond) × roundness`` (never: days = the
+whole history span). At most ``params.max_levels_per_subject`` levels are
+reported per subject (the best scored); all crossed levels are in ``details``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from cryptodesk.analytics.types import Analysis
+from cryptodesk.core.frames import MarketFrames
+from cryptodesk.core.models import Event
+from cryptodesk.events._series import DailySeries, fresh_series, subjects
+from cryptodesk.events.base import DetectParams, score_from_days
+
+MAX_LEVELS_SCANNED = 500
+
+
+@dataclass(frozen=True)
+class Level:
+    """One grid level: its value and roundness weight."""
+
+    value: float
+    roundness: float
+
+
+def level_step(value: float) -> float:
+    """Grid step for ``value`` (> 0): one tenth of its decade."""
+    return float(10.0 ** (math.floor(math.log10(value)) - 1))
+
+
+def roundness(multiple: int) -> float:
+    """Roundness weight of the level ``multiple × step`` (1.0, 0.85 or 0.7; see module docstring)."""
+    digits = str(multiple).rstrip("0")
+    if len(digits) <= 1:
+        return 1.0
+    if len(digits) == 2 and digits.endswith("5"):
+        return 0.85
+    return 0.7
+
+
+def levels_crossed(prev: float, close: float) -> list[Level]:
+    """Grid levels the move from ``prev`` to ``close`` crossed, in increasing value."""
+    lo, hi = min(prev, close), max(prev, close)
+    if not (lo > 0 and math.isfinite(hi)) or lo == hi:
+        return []
+    up = close > prev
+    out: list[Level] = []
+    for e in range(math.floor(math.log10(lo)), math.floor(math.log10(hi)) + 1):
+        step = 10.0 ** (e - 1)
+        for k in range(10, 100):  # the decade [10^e, 10^(e+1)) in steps of 10^(e-1)
+            value = float(f"{k * step:.12g}")
+            if (up and prev < value <= close) or (not up and prev >= value > close):
+                out.append(Level(value, roundness(k)))
+        if len(out) > MAX_LEVELS_SCANNED:
+            break
+    return sorted(out, key=lambda lv: lv.value)
+
+
+def last_time_beyond(series: DailySeries, level: float, up: bool) -> date | None:
+    """Last date before the latest bar whose close was on the new side of ``level``."""
+    past = series.close[:-1]
+    mask = past >= level if up else past < level
+    hits = np.flatnonzero(mask)
+    return series.dates[int(hits[-1])] if hits.size else None
+
+
+def cross_events(series: DailySeries, frames: MarketFrames, params: DetectParams) -> list[Event]:
+    """Level-cross events for one subject's latest closed bar."""
+    if len(series) < 2:
+        return []
+    prev, close = float(series.close[-2]), float(series.close[-1])
+    levels = levels_crossed(prev, close)
+    if not levels:
+        return []
+    up = close > prev
+    today = series.dates[-1]
+    events: list[Event] = []
+    for lv in levels:
+        beyond = last_time_beyond(series, lv.value, up)
+        days = (today - (beyond if beyond is not None else series.dates[0])).days
+        events.append(
+            Event(
+                kind="level_cross",
+                subject=series.subject,
+                metric="close",
+                time=frames.as_of,
+                score=score_from_days(days) * lv.roundness,
+                direction="up" if up else "down",
+                level=lv.value,
+                last_time_beyond=beyond,
+                value=close,
+                details={
+                    "close": close,
+                    "date": today,
+                    "prev_close": prev,
+                    "prev_date": series.dates[-2],
+                    "days_since_beyond": days if beyond is not None else None,
+                    "history_start": series.dates[0],
+                    "roundness": lv.roundness,
+                    "levels_crossed": [x.value for x in levels],
+                    "unit": "USD",
+                    "source": series.source,
+                },
+            )
+        )
+    # ties: the level furthest along the move ("fell below $16,000" rather than $17,000)
+    events.sort(key=lambda e: (-e.score, -(e.level or 0.0) if up else (e.level or 0.0)))
+    return events[: params.max_levels_per_subject]
+
+
+def detect_levels(frames: MarketFrames, _analysis: Analysis, params: DetectParams) -> list[Event]:
+    """Round-level crossings of every subject's latest closed daily close (see module docstring)."""
+    events: list[Event] = []
+    for subject in subjects(frames):
+        if not params.wants(subject):
+            continue
+        series = fresh_series(frames, subject, params.max_stale_days)
+        if series is not None:
+            events.extend(cross_events(series, frames, params))
+    return events

@@ -1,0 +1,221 @@
+"""Shared CSV machinery for the file formats: header checks, typed columns and line-numbered errors.
+
+Every CSV format reads its content once with Polars as text columns (so nothing is
+guessed), checks the header, then converts the columns it needs with
+:class:`CsvTable`. A conversion that fails names the 1-based file line (the header
+is line 1) and the column of the FIRST bad row, and nothing is returned.
+Polars keeps blank lines as all-null rows, so row ``i`` is file line ``i + 2``
+(``i + 1`` without a header).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from cryptodesk.core.errors import ParseError
+from cryptodesk.core.models import TABLES, UTC_TS, Batch
+
+EpochUnit = Literal["s", "ms", "us"]
+
+
+def first_line(head: str) -> str:
+    """The first non-blank line of ``head``."""
+    for line in head.splitlines():
+        if line.strip():
+            return line
+    return ""
+
+
+def split_line(line: str) -> list[str]:
+    """A CSV line split into stripped fields (quotes honoured)."""
+    try:
+        row = next(csv.reader([line]), [])
+    except csv.Error:
+        return []
+    return [c.strip() for c in row]
+
+
+def header_fields(head: str) -> list[str]:
+    """The header of ``head`` as lower-case stripped names."""
+    return [c.lower() for c in split_line(first_line(head))]
+
+
+def _ragged_line(text: str, width: int, offset: int) -> int | None:
+    """The file line of the first row with more than ``width`` fields (error path only)."""
+    for n, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if n > offset and len(row) > width:
+            return n
+    return None
+
+
+class CsvTable:
+    """A CSV file read as text columns, with typed accessors that fail on the first bad row."""
+
+    def __init__(self, data: bytes, path: Path, *, names: Sequence[str] | None = None) -> None:
+        """Read ``data``; with ``names`` the file has no header and the columns get these names."""
+        self.path = path
+        self.offset = 1 if names is None else 0
+        text = data.decode("utf-8-sig", errors="replace")
+        try:
+            frame = pl.read_csv(
+                io.StringIO(text),
+                has_header=names is None,
+                new_columns=list(names) if names is not None else None,
+                infer_schema=False,
+                raise_if_empty=False,
+            )
+        except pl.exceptions.PolarsError as e:
+            width = len(names) if names is not None else len(split_line(first_line(text)))
+            line = _ragged_line(text, width, self.offset)
+            if line is not None:
+                raise ParseError(path, f"expected {width} fields, found more", line=line) from e
+            raise ParseError(path, f"not a readable CSV file ({str(e).splitlines()[0]})") from e
+        if names is None:
+            frame = frame.rename({c: c.strip().lower() for c in frame.columns})
+        self.frame = frame
+        self._pending: list[tuple[int, int, ParseError]] | None = None
+
+    @contextmanager
+    def checks(self) -> Iterator[None]:
+        """Collect the conversion errors of the block and raise the one of the earliest row.
+
+        Inside the block a failed conversion returns its column with nulls instead of
+        raising; on leaving, the error of the first bad row (left-most column on
+        that row) is raised, so the message is the same whatever order columns are read in.
+        """
+        self._pending = []
+        try:
+            yield
+        finally:
+            pending, self._pending = self._pending, None
+        if pending:
+            raise min(pending, key=lambda p: (p[0], p[1]))[2]
+
+    def __len__(self) -> int:
+        """The number of (kept) data rows."""
+        return self.frame.height
+
+    def line(self, idx: int) -> int:
+        """The 1-based file line of row ``idx``."""
+        return idx + 1 + self.offset
+
+    def fail(self, idx: int, column: str | None, what: str) -> ParseError:
+        """A ParseError for row ``idx`` (to be raised by the caller)."""
+        return ParseError(self.path, what, line=self.line(idx), column=column)
+
+    def require(self, columns: Sequence[str], expected: str) -> None:
+        """Raise naming the first missing column and the expected header."""
+        for col in columns:
+            if col not in self.frame.columns:
+                raise ParseError(self.path, f"missing column {col!r}; expected a header like {expected!r}")
+        if self.frame.height == 0:
+            raise ParseError(self.path, "the file has a header but no data rows")
+
+    def drop(self, mask: pl.Series) -> None:
+        """Remove the rows where ``mask`` is true; errors still name the original file lines."""
+        if "__row" not in self.frame.columns:
+            self.frame = self.frame.with_row_index("__row")
+        self.frame = self.frame.filter(~mask)
+
+    def drop_blank(self) -> CsvTable:
+        """Remove rows whose fields are all empty (lines like ``,,,,,`` or blank lines)."""
+        cols = [c for c in self.frame.columns if c != "__row"]
+        blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cols])
+        self.drop(self.frame.select(blank).to_series())
+        return self
+
+    def row_of(self, pos: int) -> int:
+        if "__row" in self.frame.columns:
+            return int(self.frame.get_column("__row")[pos])
+        return pos
+
+    def flag(self, bad: pl.Series, column: str, what: str) -> None:
+        """Fail on the first row where ``bad`` is true: "expected {what}, got {the cell}"."""
+        if bad.any():
+            pos = int(bad.arg_max() or 0)
+            raw = self.frame.get_column(column)[pos]
+            got = "nothing" if raw is None or not str(raw).strip() else repr(str(raw))
+            err = self.fail(self.row_of(pos), column, f"expected {what}, got {got}")
+            if self._pending is None:
+                raise err
+            self._pending.append((self.row_of(pos), self.frame.columns.index(column), err))
+
+    def text(self, column: str, *, required: bool = True) -> pl.Series:
+        """The stripped text of a column; empty cells are null (an error when ``required``)."""
+        s = self.frame.get_column(column).str.strip_chars()
+        s = pl.select(pl.when(s == "").then(None).otherwise(s)).to_series().alias(column)
+        if required:
+            self.flag(s.is_null(), column, "a value")
+        return s
+
+    def number(self, column: str, *, required: bool = True, what: str = "a number") -> pl.Series:
+        """A column as Float64; empty cells are null (an error when ``required``), junk is an error."""
+        raw = self.text(column, required=False)
+        val = raw.cast(pl.Float64, strict=False)
+        bad = val.is_null() & raw.is_not_null()
+        if required:
+            bad = bad | raw.is_null() | val.is_nan()
+        self.flag(bad, column, what)
+        return val.fill_nan(None).alias(column)
+
+    def epoch(self, column: str, unit: EpochUnit = "ms") -> pl.Series:
+        """A column of integer epoch times (``ms``, ``us`` or ``s``) as UTC datetimes."""
+        raw = self.text(column, required=False)
+        val = raw.cast(pl.Int64, strict=False)
+        self.flag(val.is_null(), column, f"an integer unix time in {unit}")
+        return pl.from_epoch(val, time_unit=unit).dt.replace_time_zone("UTC").cast(UTC_TS).alias(column)
+
+    def datetime(self, column: str, formats: Sequence[str], *, what: str, strip_utc: bool = False) -> pl.Series:
+        """A column of date/times in any of ``formats`` (tried in order) as UTC datetimes.
+
+        Formats with ``%z``/``%#z`` read the offset and convert to UTC; the others are UTC already.
+        """
+        raw = self.text(column, required=False)
+        if strip_utc:
+            raw = raw.str.replace(r"(?i)\s*(UTC|Z)$", "")
+        parsed = []
+        for f in formats:
+            if "%z" in f or "%#z" in f or "%:z" in f:
+                parsed.append(raw.str.strptime(UTC_TS, f, strict=False))
+            else:
+                parsed.append(raw.str.strptime(pl.Datetime("us"), f, strict=False).dt.replace_time_zone("UTC"))
+        val = pl.select(pl.coalesce(parsed)).to_series()
+        self.flag(val.is_null(), column, what)
+        return val.alias(column)
+
+    def mostly_integer(self, column: str) -> bool:
+        """True when most non-empty cells of ``column`` are integers (unix times rather than dates).
+
+        Deciding by majority lets the parse that follows name the odd rows out.
+        """
+        raw = self.text(column, required=False).drop_nulls()
+        return raw.len() > 0 and int(raw.str.contains(r"^-?\d+$").sum()) * 2 >= raw.len()
+
+
+def batch(table: str, frame: pl.DataFrame, source: str) -> Batch:
+    """A Batch conformed to ``table``'s schema with ``source`` set."""
+    spec = TABLES[table]
+    return Batch(table, spec.conform(frame.with_columns(pl.lit(source).alias("source"))))
+
+
+def null_if_zero(s: pl.Series) -> pl.Series:
+    """Zero means 'unknown' for provider market caps and supplies: map it to null."""
+    return pl.select(pl.when(s == 0).then(None).otherwise(s).alias(s.name)).to_series()
+
+
+def check_unique(frame: pl.DataFrame, keys: Sequence[str], path: Path, table: CsvTable | None = None) -> None:
+    """Raise on the first row that repeats an earlier row's key."""
+    dup = frame.select(pl.struct(list(keys)).is_first_distinct().not_()).to_series()
+    if dup.any():
+        pos = int(dup.arg_max() or 0)
+        desc = ", ".join(f"{k}={frame.get_column(k)[pos]}" for k in keys)
+        if table is not None:
+            raise table.fail(table.row_of(pos), None, f"duplicate row for {desc}")
+        raise ParseError(path, f"duplicate entry for {desc} (entry {pos + 1})")

@@ -1,0 +1,1 @@
+"""Live liquidation feeds: per-exchange normalisers (binance, bybit, okx) and the websocket client (stream)."""

@@ -1,0 +1,195 @@
+"""Point-in-time queries: build :class:`~cryptodesk.core.frames.MarketFrames` from the store.
+
+Every as-of filter runs in SQL. Time conventions (see ``core/frames.py``):
+
+* a snapshot at exactly D 00:00 UTC is the close of day D-1, available at D 00:00;
+* a ``1d`` candle opening at D 00:00 is day D, available at D+1 00:00;
+* a sub-daily candle closes at ``open_time + interval`` and is known from then on;
+* a non-midnight snapshot is a point known from its ``ts``;
+* a ``1d`` global bar opening at D is day D, available at D+1 00:00.
+
+Daily rows of several sources are merged per (asset, date) with
+:data:`cryptodesk.store.preference.SOURCE_PREFERENCE`: close, volume and market_cap
+come together from the most preferred source row that has a close (so those three
+never mix sources; ``source`` names that row), and high/low come from the most
+preferred source that has both (which may be another source, e.g. Yahoo's high and
+low beside CoinGecko's close). Within one source a snapshot beats a candle, then
+venues rank alphabetically. Candle volume in USD is
+``quote_volume`` when the source gives it, else ``volume * close`` (base volume
+valued at the close).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Final
+
+import duckdb
+import polars as pl
+
+from cryptodesk.core import frames as fr
+from cryptodesk.store._sql import conform, fetch, lit
+from cryptodesk.store.preference import preference_sql
+
+INTERVAL_SECONDS: Final[Mapping[str, int]] = {
+    "1m": 60,
+    "3m": 180,
+    "5m": 300,
+    "15m": 900,
+    "30m": 1800,
+    "1h": 3600,
+    "2h": 7200,
+    "4h": 14_400,
+    "6h": 21_600,
+    "8h": 28_800,
+    "12h": 43_200,
+}
+"""Sub-daily candle intervals and their length; candles of other intervals are not intraday."""
+
+DAY_US: Final = 86_400_000_000
+"""Microseconds in a day: ``epoch_us(ts) % DAY_US = 0`` tests for midnight UTC in any session time zone."""
+
+
+def _interval_case() -> str:
+    whens = " ".join(f"WHEN {lit(k)} THEN {v}" for k, v in INTERVAL_SECONDS.items())
+    return f'(CASE "interval" {whens} END)'
+
+
+def _asset_filter(assets: list[str] | None, column: str = "asset_id") -> str:
+    return "" if assets is None else f" AND list_contains($assets::VARCHAR[], {column})"
+
+
+def daily_rows_sql(assets: list[str] | None, *, bounded: bool = True) -> str:
+    """Every source's unmerged daily rows (asset_id, source, date, close, ... , _pref, _kind, _venue).
+
+    With ``bounded`` only rows available at ``$as_of`` are kept.
+    """
+    snap_cut = " AND ts <= $as_of" if bounded else ""
+    candle_cut = " AND open_time + INTERVAL 1 DAY <= $as_of" if bounded else ""
+    return f"""
+    SELECT asset_id, source, 0 AS _kind, '' AS _venue, CAST(ts AS DATE) - 1 AS date,
+           price AS close, CAST(NULL AS DOUBLE) AS high, CAST(NULL AS DOUBLE) AS low,
+           volume_24h AS volume, market_cap, ts AS available_at, {preference_sql("daily")} AS _pref
+    FROM snapshots
+    WHERE epoch_us(ts) % {DAY_US} = 0{snap_cut}{_asset_filter(assets)}
+    UNION ALL
+    SELECT asset_id, source, 1 AS _kind, coalesce(venue, '') AS _venue, CAST(open_time AS DATE) AS date,
+           close, high, low, coalesce(quote_volume, volume * close) AS volume, CAST(NULL AS DOUBLE) AS market_cap,
+           open_time + INTERVAL 1 DAY AS available_at, {preference_sql("daily")} AS _pref
+    FROM candles
+    WHERE "interval" = '1d'{candle_cut}{_asset_filter(assets)}
+    """
+
+
+def daily_sql(assets: list[str] | None) -> str:
+    """One merged row per (asset, date) known at ``$as_of`` (see module docstring)."""
+    order = "ORDER BY _pref, source, _kind, _venue"
+    return f"""
+    WITH raw AS ({daily_rows_sql(assets)}),
+    best AS (
+        SELECT * FROM raw WHERE close IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY asset_id, date {order}) = 1
+    ),
+    hl AS (
+        SELECT asset_id, date, high, low, available_at AS hl_at FROM raw
+        WHERE high IS NOT NULL AND low IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY asset_id, date {order}) = 1
+    )
+    SELECT b.asset_id, b.date, b.close, hl.high, hl.low, b.volume, b.market_cap, b.source,
+           CASE WHEN hl.hl_at > b.available_at THEN hl.hl_at ELSE b.available_at END AS available_at
+    FROM best b LEFT JOIN hl ON hl.asset_id = b.asset_id AND hl.date = b.date
+    ORDER BY b.asset_id, b.date
+    """
+
+
+def intraday_sql(assets: list[str] | None) -> str:
+    """Closed sub-daily candles (close_time <= ``$as_of``)."""
+    return f"""
+    SELECT * FROM (
+        SELECT asset_id, source, venue, "interval", open_time,
+               open_time + to_seconds({_interval_case()}) AS close_time, open, high, low, close, volume
+        FROM candles
+        WHERE {_interval_case()} IS NOT NULL AND open_time <= $as_of{_asset_filter(assets)}
+    ) WHERE close_time <= $as_of
+    ORDER BY asset_id, source, venue, "interval", open_time
+    """
+
+
+def points_sql(assets: list[str] | None) -> str:
+    """Sub-daily (non-midnight) snapshots with ts <= ``$as_of``."""
+    return f"""
+    SELECT asset_id, source, ts, price, market_cap, volume_24h FROM snapshots
+    WHERE epoch_us(ts) % {DAY_US} <> 0 AND ts <= $as_of{_asset_filter(assets)}
+    ORDER BY asset_id, ts, source
+    """
+
+
+def global_daily_rows_sql(*, bounded: bool = True) -> str:
+    """Every source's daily global bars (unmerged), with ``_pref``."""
+    cut = " AND ts + INTERVAL 1 DAY <= $as_of" if bounded else ""
+    return f"""
+    SELECT CAST(ts AS DATE) AS date, open, high, low, total_market_cap AS close, total_volume AS volume,
+           btc_dominance, source, ts + INTERVAL 1 DAY AS available_at, {preference_sql("global")} AS _pref
+    FROM global_metrics WHERE "interval" = '1d'{cut}
+    """
+
+
+GLOBAL_DAILY_SQL: Final = f"""
+SELECT * EXCLUDE (_pref) FROM ({global_daily_rows_sql()})
+QUALIFY row_number() OVER (PARTITION BY date ORDER BY _pref, source) = 1
+ORDER BY date
+"""
+
+GLOBAL_POINTS_SQL: Final = """
+SELECT ts, total_market_cap, total_volume, btc_dominance, source FROM global_metrics
+WHERE "interval" = 'snapshot' AND ts <= $as_of ORDER BY ts, source
+"""
+
+CALENDAR_SQL: Final = "SELECT ts, kind, title, note, source, origin FROM calendar_events ORDER BY ts, kind, title"
+"""The whole calendar: release dates are scheduled and published in advance, so future entries are known."""
+
+COVERAGE_SQL: Final = """
+SELECT exchange, feed, "start", CASE WHEN "end" IS NULL OR "end" > $as_of THEN $as_of ELSE "end" END AS "end"
+FROM feed_coverage WHERE "start" <= $as_of ORDER BY exchange, feed, "start"
+"""
+
+
+def liquidations_sql(assets: list[str] | None) -> str:
+    """Event-level liquidations with ts <= ``$as_of``."""
+    return f"""
+    SELECT exchange, asset_id, ts, side, notional_usd, source FROM liquidations
+    WHERE ts <= $as_of{_asset_filter(assets)} ORDER BY ts, exchange
+    """
+
+
+def assets_sql(assets: list[str] | None) -> str:
+    """One row per asset from the assets table, the most preferred source's description first."""
+    where = "" if assets is None else "WHERE list_contains($assets::VARCHAR[], asset_id)"
+    return f"""
+    SELECT asset_id, symbol, name, kind FROM assets {where}
+    QUALIFY row_number() OVER (PARTITION BY asset_id ORDER BY {preference_sql("daily")}, source) = 1
+    ORDER BY asset_id
+    """
+
+
+def load_frames(con: duckdb.DuckDBPyConnection, as_of: datetime, assets: list[str] | None) -> fr.MarketFrames:
+    """Run every frame query for ``as_of`` and conform the results to the MarketFrames schemas."""
+    params: dict[str, Any] = {"as_of": as_of}
+    with_assets: dict[str, Any] = dict(params, assets=assets) if assets is not None else params
+
+    def get(sql: str, schema: Mapping[str, pl.DataType], p: Mapping[str, Any]) -> pl.DataFrame:
+        return conform(fetch(con, sql, p), schema)
+
+    return fr.MarketFrames(
+        as_of=as_of,
+        daily=get(daily_sql(assets), fr.DAILY_SCHEMA, with_assets),
+        intraday=get(intraday_sql(assets), fr.INTRADAY_SCHEMA, with_assets),
+        points=get(points_sql(assets), fr.POINTS_SCHEMA, with_assets),
+        global_daily=get(GLOBAL_DAILY_SQL, fr.GLOBAL_DAILY_SCHEMA, params),
+        global_points=get(GLOBAL_POINTS_SQL, fr.GLOBAL_POINTS_SCHEMA, params),
+        calendar=get(CALENDAR_SQL, fr.CALENDAR_SCHEMA, {}),
+        liquidations=get(liquidations_sql(assets), fr.LIQ_SCHEMA, with_assets),
+        coverage=get(COVERAGE_SQL, fr.COVERAGE_SCHEMA, params),
+        assets=get(assets_sql(assets), fr.ASSET_SCHEMA, {"assets": assets} if assets is not None else {}),
+    )

@@ -1,0 +1,295 @@
+"""The embedded DuckDB store: open/migrate, transactional ingest, point-in-time frames, health.
+
+::
+
+    with Store.open("cryptodesk.duckdb") as store:
+        files = [FileRecord(path, sha256, "coingecko-export", {"snapshots": 10})]
+        result = store.ingest(batches, kind="import", files=files)
+        frames = store.frames(datetime(2023, 1, 18, 17, 30, tzinfo=UTC))
+
+A :class:`Store` wraps one DuckDB connection (not shared between threads without
+the store's own lock, which every public method takes). DuckDB errors are
+translated once here into :class:`~cryptodesk.core.errors.StoreError` (and
+:class:`~cryptodesk.core.errors.StoreLockedError` when another process holds the
+file's lock). The connection's TimeZone is UTC; where DuckDB's ICU extension is not
+available, timestamps with time zone are already handled in UTC.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+import polars as pl
+
+from cryptodesk.core.errors import ConfigError, DeskError, StoreError, StoreLockedError
+from cryptodesk.core.frames import MarketFrames
+from cryptodesk.core.models import TABLES, Batch
+from cryptodesk.core.timeutil import utc_now
+from cryptodesk.store import _health
+from cryptodesk.store._frames import load_frames
+from cryptodesk.store._ingest import TableResult, stage_frame, upsert_table
+from cryptodesk.store._sql import run, scalar
+from cryptodesk.store.schema import migrate
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One input file of an import: path, content SHA-256, format name and rows per table."""
+
+    path: str
+    sha256: str
+    format: str
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What one :meth:`Store.ingest` call did: its run id and, per table, a :class:`TableResult`."""
+
+    run_id: int
+    tables: dict[str, TableResult]
+
+    def to_json(self) -> dict[str, object]:
+        """Plain JSON form: run id and per-table counts."""
+        return {"run_id": self.run_id, "tables": {k: v.to_json() for k, v in self.tables.items()}}
+
+    @property
+    def inserted(self) -> int:
+        """Rows inserted over all tables."""
+        return sum(t.inserted for t in self.tables.values())
+
+    @property
+    def updated(self) -> int:
+        """Rows whose values changed over all tables."""
+        return sum(t.updated for t in self.tables.values())
+
+    @property
+    def unchanged(self) -> int:
+        """Incoming rows identical to the stored ones over all tables."""
+        return sum(t.unchanged for t in self.tables.values())
+
+    @property
+    def conflicts(self) -> int:
+        """Conflict records (key x column) over all tables."""
+        return sum(t.conflicts for t in self.tables.values())
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+class Store:
+    """The DuckDB store. Create with :meth:`open`; use as a context manager or call :meth:`close`."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: str, *, read_only: bool) -> None:
+        self._con: duckdb.DuckDBPyConnection | None = con
+        self.path = path
+        self.read_only = read_only
+        self._lock = threading.RLock()
+
+    # ------------------------------------------------------------------ lifecycle
+    @classmethod
+    def open(cls, path: str | Path, *, read_only: bool = False) -> Store:
+        """Open (creating if needed, unless read-only) and migrate the store at ``path``.
+
+        Raises StoreLockedError when another process holds the file, StoreError when
+        it cannot be opened, is not a DuckDB file, or was written by a newer cryptodesk.
+        """
+        name = str(path)
+        if name != ":memory:" and not read_only:
+            Path(name).parent.mkdir(parents=True, exist_ok=True)
+        if read_only and name != ":memory:" and not Path(name).exists():
+            raise StoreError(f"{name}: no store at this path", hint="Import data first with `cryptodesk import PATH`.")
+        try:
+            con = duckdb.connect(name, read_only=read_only)
+        except duckdb.Error as e:
+            raise _open_error(name, e) from e
+        store = cls(con, name, read_only=read_only)
+        try:
+            with store._translate("open"):
+                _set_utc(con)
+                migrate(con, path=name, read_only=read_only)
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        """Close the connection (safe to call twice)."""
+        with self._lock:
+            if self._con is not None:
+                with contextlib.suppress(duckdb.Error):
+                    self._con.close()
+                self._con = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The open connection (StoreError once closed)."""
+        if self._con is None:
+            raise StoreError(f"{self.path}: the store is closed")
+        return self._con
+
+    @contextlib.contextmanager
+    def _translate(self, action: str) -> Iterator[None]:
+        """Turn a DuckDB error raised in the block into a StoreError naming the store and action."""
+        try:
+            yield
+        except DeskError:
+            raise
+        except duckdb.Error as e:
+            raise StoreError(f"{self.path}: {action} failed: {_first_line(e)}") from e
+
+    # ------------------------------------------------------------------ writing
+    def ingest(self, batches: list[Batch], *, kind: str, files: list[FileRecord]) -> IngestResult:
+        """Store ``batches`` in ONE transaction; any error rolls everything back.
+
+        Identical rows are collapsed, rows sharing a key are merged (latest non-null
+        value per column), conflicts (same key, two non-null values that differ,
+        within the call or against the store) are recorded in ``conflicts``, and the
+        incoming value wins; a null never erases a stored value (see ``_ingest``).
+        Inserted and updated rows get the new run id; rows that would not change stay
+        as they were (unchanged). Batches are validated (key columns filled, schema)
+        before anything is written.
+        """
+        if self.read_only:
+            raise StoreError(f"{self.path}: the store is open read-only; cannot ingest")
+        frames: dict[str, list[pl.DataFrame]] = {}
+        for b in batches:
+            frames.setdefault(b.table, []).append(b.frame)
+        staged = {name: stage_frame(TABLES[name], frames[name]) for name in TABLES if name in frames}
+        started = utc_now()
+        with self._lock, self._translate("ingest"):
+            con = self.con
+            con.begin()
+            try:
+                run_id = int(scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM import_runs"))
+                results = {name: upsert_table(con, TABLES[name], frame, run_id) for name, frame in staged.items()}
+                self._record_run(run_id, kind, started, results, files)
+                con.commit()
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):
+                    con.rollback()
+                raise
+        return IngestResult(run_id, results)
+
+    def _record_run(
+        self, run_id: int, kind: str, started: datetime, results: dict[str, TableResult], files: list[FileRecord]
+    ) -> None:
+        detail = json.dumps({"tables": {k: v.to_json() for k, v in results.items()}, "files": len(files)})
+        run(
+            self.con,
+            "INSERT INTO import_runs VALUES ($run_id, $kind, $started, $finished, 'ok', CAST($detail AS JSON))",
+            {"run_id": run_id, "kind": kind, "started": started, "finished": utc_now(), "detail": detail},
+        )
+        if not files:
+            return
+        table = pl.DataFrame(
+            {
+                "path": [f.path for f in files],
+                "sha256": [f.sha256 for f in files],
+                "format": [f.format for f in files],
+                "rows": [json.dumps(f.rows, sort_keys=True) for f in files],
+            },
+            schema={"path": pl.Utf8, "sha256": pl.Utf8, "format": pl.Utf8, "rows": pl.Utf8},
+        )
+        self.con.register("_cd_files", table.to_arrow())
+        try:
+            run(
+                self.con,
+                "INSERT INTO import_files SELECT $run_id, path, sha256, format, CAST(rows AS JSON) FROM _cd_files",
+                {"run_id": run_id},
+            )
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                self.con.unregister("_cd_files")
+
+    def record_coverage(self, exchange: str, feed: str, start: datetime, end: datetime | None = None) -> None:
+        """Record that ``feed`` of ``exchange`` was connected from ``start`` to ``end`` (None = still connected).
+
+        Calling again with the same (exchange, feed, start) updates ``end``; the
+        ``coverage`` frame clips open intervals at ``as_of``.
+        """
+        if self.read_only:
+            raise StoreError(f"{self.path}: the store is open read-only; cannot record feed coverage")
+        for name, moment in (("start", start), ("end", end)):
+            if moment is not None and moment.tzinfo is None:
+                raise ConfigError(f"{name} must be timezone-aware (UTC)", parameter=name)
+        if end is not None and end < start:
+            raise ConfigError(f"end {end.isoformat()} is before start {start.isoformat()}", parameter="end")
+        with self._lock, self._translate("recording feed coverage"):
+            run(
+                self.con,
+                "INSERT INTO feed_coverage VALUES ($exchange, $feed, $start, $end, NULL)"
+                ' ON CONFLICT (exchange, feed, "start") DO UPDATE SET "end" = excluded."end"',
+                {"exchange": exchange, "feed": feed, "start": start, "end": end},
+            )
+
+    # ------------------------------------------------------------------ reading
+    def frames(self, as_of: datetime, *, assets: list[str] | None = None) -> MarketFrames:
+        """Everything known at ``as_of`` (aware datetime), merged by source preference (see ``_frames``)."""
+        if as_of.tzinfo is None:
+            raise ConfigError("as_of must be timezone-aware (UTC)", parameter="as_of")
+        moment = as_of.astimezone(UTC)
+        with self._lock, self._translate("reading frames"):
+            return load_frames(self.con, moment, assets)
+
+    def counts(self) -> dict[str, int]:
+        """Row count of every canonical table and of the bookkeeping tables."""
+        with self._lock, self._translate("counting rows"):
+            return _health.counts(self.con)
+
+    def conflicts(self, limit: int = 100) -> pl.DataFrame:
+        """The most recent conflict records (newest first)."""
+        with self._lock, self._translate("reading conflicts"):
+            return _health.conflicts(self.con, limit)
+
+    def disagreements(self, table: str = "daily", tolerance: float = 0.005) -> pl.DataFrame:
+        """Same asset (or market) and day, two sources whose close differs by more than ``tolerance`` (relative)."""
+        with self._lock, self._translate("comparing sources"):
+            return _health.disagreements(self.con, table, tolerance)
+
+    def coverage(self) -> pl.DataFrame:
+        """Per asset, table, source and interval: first, last, rows and missing days."""
+        with self._lock, self._translate("reading coverage"):
+            return _health.coverage(self.con)
+
+    def latest_times(self) -> pl.DataFrame:
+        """Freshness: per table and source, the latest timestamp stored and the row count."""
+        with self._lock, self._translate("reading freshness"):
+            return _health.latest_times(self.con)
+
+    def assets(self) -> pl.DataFrame:
+        """Known assets (asset_id, symbol, name, kind), one row each."""
+        with self._lock, self._translate("reading assets"):
+            return _health.assets(self.con)
+
+
+def _set_utc(con: duckdb.DuckDBPyConnection) -> None:
+    """Set the session TimeZone to UTC (without ICU, DuckDB already works in UTC and refuses the setting)."""
+    with contextlib.suppress(duckdb.InvalidInputException, duckdb.CatalogException):
+        run(con, "SET TimeZone = 'UTC'")
+
+
+def _open_error(path: str, error: duckdb.Error) -> StoreError:
+    """The StoreError for a failed connect: StoreLockedError when another process holds the lock."""
+    text = _first_line(error)
+    if "lock" in text.lower():
+        return StoreLockedError(f"{path}: the store is locked by another process ({text})")
+    return StoreError(f"{path}: cannot open the store: {text}")

@@ -1,0 +1,439 @@
+"""Story paragraphs about signals: distance from the 50-day average, volume, the macro calendar, liquidations."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from cryptodesk.analytics.types import AssetState
+from cryptodesk.core.models import Event
+from cryptodesk.writer.context import WINDOW_WORDS, Ctx, source_label
+from cryptodesk.writer.ledger import Segment, compose
+from cryptodesk.writer.phrasing import count
+
+Sentence = list[Segment]
+
+SMA_DAYS = 50
+VOLUME_AVG_DAYS = 30
+EXTREME_SIGMA = 2.0
+"""Bespoke-style bands around the 50-day average: beyond 2σ is 'extreme', beyond 1σ plain overbought/oversold."""
+CALENDAR_LABELS: dict[str, str] = {
+    "CPI": "inflation report",
+    "PPI": "producer price report",
+    "NFP": "jobs report",
+    "FOMC": "Federal Reserve policy decision",
+}
+CALENDAR_PRIORITY: tuple[str, ...] = ("CPI", "FOMC", "NFP", "PPI")
+JUST_BEFORE = timedelta(days=2)
+"""A window 'begins just before' a release when the release comes at most this long after the window starts."""
+
+
+def sigma_label(sigma: float) -> str | None:
+    """'extreme overbought' (>= 2σ), 'overbought' (>= 1σ), 'oversold', 'extreme oversold', or None (within 1σ)."""
+    if sigma >= EXTREME_SIGMA:
+        return "extreme overbought"
+    if sigma >= 1:
+        return "overbought"
+    if sigma <= -EXTREME_SIGMA:
+        return "extreme oversold"
+    if sigma <= -1:
+        return "oversold"
+    return None
+
+
+def sigma_fact(ctx: Ctx, asset: AssetState) -> str | None:
+    """Record the σ-distance of the asset's close from its 50-day average ('<asset>.sma50.sigma')."""
+    if asset.dist_sma50_sigma is None:
+        return None
+    a = asset.asset_id
+    return ctx.ledger.add(
+        f"{a}.sma50.sigma",
+        subject=a,
+        metric="dist_sma50_sigma",
+        value=asset.dist_sma50_sigma,
+        unit="sigma",
+        window=asset.close_date.isoformat(),
+        source=asset.daily_source,
+    )
+
+
+def volume_ratio_fact(ctx: Ctx, asset: AssetState) -> str | None:
+    """Record the latest daily volume over its 30-day average ('<asset>.volume.ratio')."""
+    if asset.volume is None or asset.volume_avg30 is None or not asset.volume_avg30 > 0:
+        return None
+    ratio = asset.volume_ratio if asset.volume_ratio is not None else asset.volume / asset.volume_avg30
+    a = asset.asset_id
+    return ctx.ledger.add(
+        f"{a}.volume.ratio",
+        subject=a,
+        metric="volume_ratio",
+        value=ratio,
+        unit="ratio",
+        window=asset.close_date.isoformat(),
+        source=asset.daily_source,
+    )
+
+
+def sma_sentences(ctx: Ctx, asset: AssetState) -> list[Sentence]:
+    """How far the asset's close sits from its 50-day average, in percent and standard deviations."""
+    if asset.sma50 is None or asset.dist_sma50_pct is None:
+        return []
+    led = ctx.ledger
+    a = asset.asset_id
+    src = asset.daily_source
+    days = led.add(f"{a}.sma50.days", subject=a, metric="sma_window", value=SMA_DAYS, unit="days", source=src)
+    sma = led.add(
+        f"{a}.sma50.value",
+        subject=a,
+        metric="sma50",
+        value=asset.sma50,
+        unit="usd",
+        window=asset.close_date.isoformat(),
+        source=src,
+    )
+    dist = led.add(
+        f"{a}.sma50.distance",
+        subject=a,
+        metric="dist_sma50_pct",
+        value=asset.dist_sma50_pct,
+        unit="pct",
+        window=asset.close_date.isoformat(),
+        source=src,
+    )
+    close_day = led.add(
+        f"{a}.close.date", subject=a, metric="close_date", value=asset.close_date, unit="date", source=src
+    )
+    side = "above" if asset.dist_sma50_pct >= 0 else "below"
+    tpl = ctx.pick(
+        (
+            "{who} closed {day} {dist} {side} its {n} moving average of {sma}",
+            "{who}'s close {day} stood {dist} {side} its {n} moving average of {sma}",
+        )
+    )
+    parts = compose(
+        tpl,
+        who=ctx.name(asset),
+        day=led.ref(close_day, "on_day"),
+        dist=led.first_ref(dist, ctx.pick((("exact",), ("about",)))),
+        side=side,
+        n=led.ref(days, "adj"),
+        sma=led.ref(sma),
+    )
+    out: list[Sentence] = [parts]
+    sig = asset.dist_sma50_sigma
+    if sig is None:
+        return out
+    sid = sigma_fact(ctx, asset)
+    assert sid is not None
+    parts += compose(", a gap of {s}", s=led.ref(sid))
+    label = sigma_label(sig)
+    if label is not None:
+        limit = "two standard deviations" if label.startswith("extreme") else "one standard deviation"
+        out.append(
+            compose(
+                "by the yardstick Bespoke Investment Group uses, a reading more than {limit} {side} the {n} average"
+                " counts as “{label}”",
+                limit=limit,
+                side=side,
+                n=led.ref(days, "adj"),
+                label=label,
+            )
+        )
+    else:
+        out.append(["that is within the normal range of one standard deviation either side of the average"])
+    if asset.sigma_rarity is not None and label is not None:
+        rid = led.add(
+            f"{a}.sma50.sigma_rarity",
+            subject=a,
+            metric="sigma_rarity",
+            value=asset.sigma_rarity,
+            unit="pct",
+            source=src,
+        )
+        only = "only " if asset.sigma_rarity <= 0.2 else ""
+        out.append(
+            compose(
+                "{who} has closed that far {side} the average on {only}{r} of the days in its history in the data",
+                who=ctx.name(asset),
+                side=side,
+                only=only,
+                r=led.ref(rid),
+            )
+        )
+    return out
+
+
+def volume_sentences(ctx: Ctx, asset: AssetState) -> list[Sentence]:
+    """The asset's latest daily volume against its 30-day average."""
+    if asset.volume is None or asset.volume_avg30 is None or not asset.volume_avg30 > 0:
+        return []
+    led = ctx.ledger
+    a = asset.asset_id
+    src = asset.daily_source
+    ratio = asset.volume_ratio if asset.volume_ratio is not None else asset.volume / asset.volume_avg30
+    day = asset.close_date.isoformat()
+    vol = led.add(f"{a}.volume", subject=a, metric="volume", value=asset.volume, unit="usd", window=day, source=src)
+    avg = led.add(
+        f"{a}.volume.avg30",
+        subject=a,
+        metric="volume_avg30",
+        value=asset.volume_avg30,
+        unit="usd",
+        window=day,
+        source=src,
+    )
+    n = led.add(
+        f"{a}.volume.avg_days", subject=a, metric="volume_avg_window", value=VOLUME_AVG_DAYS, unit="days", source=src
+    )
+    rid = volume_ratio_fact(ctx, asset)
+    assert rid is not None
+    close_day = led.add(
+        f"{a}.close.date", subject=a, metric="close_date", value=asset.close_date, unit="date", source=src
+    )
+    if ratio >= 1.2:
+        tpl = ctx.pick(
+            (
+                "trading volume has picked up: {who} changed hands worth {vol} {day}, {r} its {n} average of {avg}",
+                "volume is running hot, with {vol} worth of {who} traded {day}, {r} its {n} average of {avg}",
+            )
+        )
+    elif ratio >= 0.8:
+        tpl = "{who} trading volume was {vol} {day}, {r} its {n} average of {avg}"
+    else:
+        tpl = "trading was subdued: volume in {who} came to {vol} {day}, only {r} its {n} average of {avg}"
+    return [
+        compose(
+            tpl,
+            who=ctx.name(asset),
+            vol=led.ref(vol),
+            day=led.ref(close_day, "on_day"),
+            r=led.ref(rid, "times"),
+            n=led.ref(n, "adj"),
+            avg=led.ref(avg),
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- calendar
+
+
+@dataclass(frozen=True)
+class Release:
+    """A macro release from the calendar frame."""
+
+    ts: datetime
+    kind: str
+    title: str
+
+    @property
+    def label(self) -> str:
+        """Reader-facing name: 'inflation report'."""
+        return CALENDAR_LABELS.get(self.kind, self.title)
+
+
+def releases(calendar: pl.DataFrame) -> list[Release]:
+    """The calendar's macro releases (known kinds only), oldest first."""
+    if calendar.is_empty() or not {"ts", "kind"} <= set(calendar.columns):
+        return []
+    rows = calendar.filter(pl.col("kind").is_in(list(CALENDAR_LABELS))).sort("ts")
+    titles = rows["title"] if "title" in rows.columns else pl.Series([None] * rows.height)
+    out: list[Release] = []
+    for ts, kind, title in zip(rows["ts"], rows["kind"], titles, strict=True):
+        if ts is None:
+            continue
+        aware = ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
+        out.append(Release(aware, str(kind), str(title or kind)))
+    return out
+
+
+def _release_fact(ctx: Ctx, rel: Release) -> str:
+    return ctx.ledger.add(
+        f"calendar.{rel.kind.lower()}.{rel.ts.astimezone(UTC).date().isoformat()}",
+        subject="calendar",
+        metric=rel.kind,
+        value=rel.ts.astimezone(UTC),
+        unit="datetime",
+        source="calendar",
+    )
+
+
+def window_note(ctx: Ctx, start: datetime, calendar: pl.DataFrame) -> list[Segment]:
+    """'that one-week stretch began just before last Thursday's inflation report', when a release fits.
+
+    ``start`` is when the window's first close was taken. A release at most two days after it is 'just
+    after the start'; a later one before as_of's day is 'included' (same-day releases get their own
+    sentence, :func:`same_day_sentences`). The highest-priority kind wins (CPI first).
+    """
+    as_of = ctx.analysis.as_of
+    zone = ZoneInfo(ctx.tz)
+    found = [r for r in releases(calendar) if start < r.ts <= as_of and r.ts.astimezone(zone).date() < ctx.today]
+    if not found:
+        return []
+    found.sort(key=lambda r: (CALENDAR_PRIORITY.index(r.kind), r.ts))
+    rel = found[0]
+    fid = _release_fact(ctx, rel)
+    if rel.ts - start <= JUST_BEFORE:
+        tpl = ctx.pick(
+            (
+                "that one-week stretch began just before {day} {label}",
+                "the one-week window opens just before {day} {label}",
+            )
+        )
+    else:
+        tpl = "that one-week stretch included {day} {label}"
+    return compose(tpl, day=ctx.ledger.ref(fid, "possessive"), label=rel.label)
+
+
+def same_day_sentences(ctx: Ctx, calendar: pl.DataFrame) -> list[Sentence]:
+    """Releases earlier on as_of's local day, with their time when one is known."""
+    zone = ZoneInfo(ctx.tz)
+    as_of = ctx.analysis.as_of
+    out: list[Sentence] = []
+    for rel in releases(calendar):
+        local = rel.ts.astimezone(zone)
+        if local.date() != ctx.today or rel.ts > as_of:
+            continue
+        fid = _release_fact(ctx, rel)
+        et = rel.ts.astimezone(ZoneInfo("America/New_York"))
+        if et.hour == 0 and et.minute == 0:
+            out.append(
+                compose(
+                    "{day} {label} was also on the calendar", day=ctx.ledger.ref(fid, "possessive"), label=rel.label
+                )
+            )
+        else:
+            out.append(
+                compose(
+                    "investors also had {day} {label}, released at {t}, to digest",
+                    day=ctx.ledger.ref(fid, "possessive"),
+                    label=rel.label,
+                    t=ctx.ledger.ref(fid, "clock"),
+                )
+            )
+    return out
+
+
+# --------------------------------------------------------------------------- liquidations
+
+LIQ_METRICS: tuple[tuple[str, str], ...] = (("short_usd", "short"), ("long_usd", "long"), ("net_short_usd", "net"))
+NO_LIQUIDATIONS = "the store holds no liquidation records for this period"
+NO_LIQUIDATION_EVENT = "liquidation records exist, but no liquidation imbalance was detected for this window"
+
+
+def _join(names: list[str]) -> str:
+    """AP series: 'A', 'A and B', 'A, B and C' (no serial comma)."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def liquidation_source(details: dict[str, Any]) -> tuple[str, str]:
+    """(raw source names for the ledger, reader-facing phrase) from a liquidation event's details.
+
+    Uses 'source', else 'sources', else 'exchanges' ('liquidation feeds from Binance and Bybit').
+    """
+    raw = details.get("source") or details.get("sources")
+    names = [raw] if isinstance(raw, str) else [str(x) for x in raw] if isinstance(raw, list | tuple) else []
+    if names:
+        labels = list(dict.fromkeys(source_label(n) for n in names))
+        return ",".join(names), _join(labels)
+    exchanges = [str(x) for x in details.get("exchanges", []) or []]
+    if exchanges:
+        labels = list(dict.fromkeys(source_label(x) for x in exchanges))
+        return ",".join(exchanges), f"liquidation feeds from {_join(labels)}"
+    return "liquidations", "exchange liquidation feeds"
+
+
+def _window_words(window: str) -> str:
+    """'over the past week' for 7d; 'over the past four hours' for 4h; a generic phrase beyond nine units."""
+    if window in WINDOW_WORDS:
+        return WINDOW_WORDS[window]
+    m = re.fullmatch(r"([0-9]+)([hd])", window)
+    if m and int(m.group(1)) <= 9:
+        return f"over the past {count(int(m.group(1)), 'hour' if m.group(2) == 'h' else 'day')}"
+    return "over the period measured"
+
+
+def liquidation_sentences(ctx: Ctx, events: list[Event], *, available: bool) -> list[Sentence]:
+    """Liquidations over the event's window, only when the data exists; otherwise the facts are recorded missing.
+
+    The figures come from a ``liquidation_imbalance`` event's details (short_usd, long_usd, window, and
+    source/sources/exchanges and per-exchange coverage shares when given). Without data,
+    ``liquidations.<asset>.*`` facts are recorded with a missing reason and no sentence is written.
+    Feeds connected for less than 99% of the window are said to give incomplete totals.
+    """
+    led = ctx.ledger
+    ev = next((e for e in events if e.kind == "liquidation_imbalance"), None)
+    subject = ev.subject if ev is not None else "bitcoin"
+    window = str(ev.details.get("window", "7d")) if ev is not None else "7d"
+    short = ev.details.get("short_usd") if ev is not None else None
+    long = ev.details.get("long_usd") if ev is not None else None
+    if ev is None or not available or not isinstance(short, int | float) or not isinstance(long, int | float):
+        reason = NO_LIQUIDATIONS if not available else NO_LIQUIDATION_EVENT
+        for metric, _ in LIQ_METRICS:
+            led.add_missing(
+                f"liquidations.{subject}.{metric}.{window}",
+                subject=subject,
+                metric=metric,
+                unit="usd",
+                reason=reason,
+                window=window,
+            )
+        return []
+    src, src_phrase = liquidation_source(ev.details)
+    net = float(short) - float(long)
+    side, other = ("short", "long") if net >= 0 else ("long", "short")
+    values = {"short_usd": float(short), "long_usd": float(long), f"net_{side}_usd": abs(net)}
+    ids = {
+        m: led.add(
+            f"liquidations.{subject}.{m}.{window}",
+            subject=subject,
+            metric=m,
+            value=v,
+            unit="usd",
+            window=window,
+            source=src,
+        )
+        for m, v in values.items()
+    }
+    asset = ctx.asset(subject)
+    who = ctx.name(asset) if asset is not None else subject
+    out = [
+        compose(
+            "{when}, {s} worth of short positions on {who} have been liquidated, against {l} of long positions,"
+            " according to {src}",
+            when=_window_words(window),
+            s=led.ref(ids["short_usd"]),
+            l=led.ref(ids["long_usd"]),
+            who=who,
+            src=src_phrase,
+        ),
+        compose(
+            "net of the {other} side, {n} worth of {side} positions were squeezed out",
+            other=other,
+            side=side,
+            n=led.ref(ids[f"net_{side}_usd"]),
+        ),
+    ]
+    coverage = ev.details.get("coverage")
+    shares = [float(v) for v in coverage.values() if isinstance(v, int | float)] if isinstance(coverage, dict) else []
+    if shares and min(shares) < 0.99:
+        cid = led.add(
+            f"liquidations.{subject}.coverage.{window}",
+            subject=subject,
+            metric="feed_coverage",
+            value=min(shares),
+            unit="pct",
+            window=window,
+            source=src,
+        )
+        out.append(
+            compose(
+                "those feeds were connected for only {c} of that period, so the totals are incomplete",
+                c=led.first_ref(cid, ("whole",)),
+            )
+        )
+    return out

@@ -1,0 +1,1 @@
+"""Tests of the file importers (cryptodesk.sources.files)."""
