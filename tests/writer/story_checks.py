@@ -14,6 +14,7 @@ ALLOWED_NUMBER = re.compile(
     | [0-9][0-9,]*(\.[0-9])?%                                     # percentages
     | [0-9]{1,2}(:[0-9]{2})?\ [ap]\.m\.\ [A-Z]{2,4}               # clock times with a zone
     | (Jan\.|Feb\.|March|April|May|June|July|Aug\.|Sept\.|Oct\.|Nov\.|Dec\.)\ [0-9]{1,2}(,\ [0-9]{4})?  # AP dates
+    | (January|February|March|April|May|June|July|August|September|October|November|December)\ [0-9]{4}
     | [0-9]+-day                                                  # window adjectives
     | [0-9]+\.[0-9]\ standard\ deviations?                        # sigma distances
     | [0-9]+(\.[0-9])?\ times                                     # multiples

@@ -20,7 +20,7 @@ from writer_fixtures import (
     seed_analysis,
 )
 
-from cryptodesk.analytics.types import Analysis, Extreme
+from cryptodesk.analytics.types import Analysis, Change, Extreme
 from cryptodesk.core.errors import ConfigError
 from cryptodesk.core.frames import CALENDAR_SCHEMA
 from cryptodesk.core.models import Event
@@ -523,3 +523,32 @@ def test_names_follow_ap_by_asset_id(calendar: pl.DataFrame) -> None:
     assert "Ether (ETH-USD)" in text
     assert "Ethereum" not in text
     assert text.count("(BTC-USD)") == 1
+
+
+@pytest.mark.parametrize(
+    ("eth", "btc", "word"),
+    [
+        (0.32, 0.259, "outpacing"),
+        (0.10, 0.259, "trailing"),
+        (-0.15, -0.18, "outperforming"),
+        (-0.30, -0.18, "underperforming"),
+        (0.05, -0.02, "outperforming"),
+    ],
+)
+def test_relative_wording_follows_the_data(calendar: pl.DataFrame, eth: float, btc: float, word: str) -> None:
+    a = seed_analysis()
+    end = date(2023, 1, 17)
+    e = dataclasses.replace(
+        a.assets["ethereum"], changes={"30d": Change("30d", eth, 1.0, date(2022, 12, 18), 1.0, end)}
+    )
+    b = dataclasses.replace(a.assets["bitcoin"], changes={"30d": Change("30d", btc, 1.0, date(2022, 12, 18), 1.0, end)})
+    stories = [
+        write_story(Analysis(AS_OF, a.market, {"bitcoin": b, "ethereum": e}), [], calendar, seed=s) for s in range(8)
+    ]
+    relative = [p.text for s in stories for p in s.paragraphs if "(ETH-USD)" in p.text]
+    assert len(relative) == 8
+    assert any(word in t for t in relative)
+    other = {"outpacing", "trailing", "outperforming", "underperforming"} - {word}
+    assert not any(o in t for t in relative for o in other)
+    for t in relative:
+        assert ("is up" in t or "has gained" in t) == (eth >= 0)

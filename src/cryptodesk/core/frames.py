@@ -11,8 +11,9 @@ Frame schemas (all timestamps UTC):
                volume (USD), market_cap, source, available_at.
                One row per asset and day. A CoinGecko snapshot at D 00:00 UTC is
                the close of day D-1 (available at D 00:00); a daily candle opening
-               at D 00:00 is day D (available at D+1 00:00). high/low are null
-               where the preferred source has none.
+               at D 00:00 is day D (available at D+1 00:00). close, volume and market_cap
+               come together from the most preferred source with a close; high/low
+               from the most preferred source that has them (null if none does).
 ``intraday``   asset_id, source, venue, interval, open_time, close_time, open,
                high, low, close, volume: closed sub-daily candles (close_time <= as_of).
 ``points``     asset_id, source, ts, price, market_cap, volume_24h: sub-daily

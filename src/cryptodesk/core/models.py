@@ -205,7 +205,7 @@ EventKind = Literal[
 class Event:
     """A newsworthy event found by a detector, judged as of ``time``.
 
-    JSON contract (docs/schemas/report.schema.json): every event has kind,
+    JSON contract (src/cryptodesk/schemas/report.schema.json): every event has kind,
     subject, metric, time and score. ``level_cross`` also has level, direction
     ('up'/'down') and last_time_beyond (ISO date or None = never). ``extreme``
     also has direction ('high'/'low'), value and since (ISO date or None =

@@ -165,9 +165,11 @@ class Desk:
         return report
 
     # ------------------------------------------------------------------ analysis
-    def frames(self, as_of: datetime) -> MarketFrames:
-        """Everything the store knew at ``as_of``."""
-        return self.store().frames(_utc(as_of))
+    def frames(self, as_of: datetime, *, assets: list[str] | None = None) -> MarketFrames:
+        """What the store knew at ``as_of`` about ``assets`` (default: the universe, see ``Store.universe``)."""
+        store = self.store()
+        moment = _utc(as_of)
+        return store.frames(moment, assets=assets if assets is not None else store.universe(moment))
 
     def analyze(self, as_of: datetime, *, tz: str | None = None) -> Analysis:
         """Point-in-time analytics for every asset and the market."""

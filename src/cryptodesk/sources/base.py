@@ -14,6 +14,7 @@ Network sources (CoinGecko, CCXT, websockets) follow the same contract in
 from __future__ import annotations
 
 import gzip
+import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,8 +98,20 @@ def detect(formats: list[FileFormat], data: bytes, path: Path) -> FileFormat:
     for fmt in sorted(formats, key=lambda f: f.priority):
         if fmt.sniff(head):
             return fmt
+    if head.lstrip()[:1] in ("{", "["):
+        _raise_if_invalid_json(data, path)
     first = head.splitlines()[0][:120] if head.splitlines() else head[:120]
     raise UnknownFormatError(f"{path}: content matches no supported format (first line: {first!r})")
+
+
+def _raise_if_invalid_json(data: bytes, path: Path) -> None:
+    """A JSON-looking file that does not parse gets the decoder's line and column, not 'unknown format'."""
+    try:
+        json.loads(data)
+    except UnicodeDecodeError as e:
+        raise ParseError(path, f"invalid JSON: not UTF-8 text ({e.reason})") from e
+    except json.JSONDecodeError as e:
+        raise ParseError(path, f"invalid JSON: {e.msg} (column {e.colno})", line=e.lineno) from e
 
 
 def validate_batch(batch: Batch, path: Path, source: str) -> Batch:

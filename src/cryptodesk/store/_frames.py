@@ -173,6 +173,24 @@ def assets_sql(assets: list[str] | None) -> str:
     """
 
 
+UNIVERSE_SQL: Final = f"""
+WITH recent AS (
+    SELECT asset_id, market_cap FROM ({daily_rows_sql(None)})
+    WHERE date >= CAST($as_of AS DATE) - $fresh_days
+)
+SELECT asset_id FROM recent GROUP BY asset_id
+ORDER BY max(market_cap) DESC NULLS LAST, asset_id
+LIMIT $top_n
+"""
+"""Assets with a daily row in the last ``$fresh_days`` days, largest (latest known market cap) first."""
+
+
+def universe(con: duckdb.DuckDBPyConnection, as_of: datetime, *, top_n: int, fresh_days: int) -> list[str]:
+    """The ``top_n`` assets with fresh daily data at ``as_of``, by market cap (assets without one last)."""
+    frame = fetch(con, UNIVERSE_SQL, {"as_of": as_of, "fresh_days": fresh_days, "top_n": top_n})
+    return [str(a) for a in frame.get_column("asset_id").to_list()] if frame.height else []
+
+
 def load_frames(con: duckdb.DuckDBPyConnection, as_of: datetime, assets: list[str] | None) -> fr.MarketFrames:
     """Run every frame query for ``as_of`` and conform the results to the MarketFrames schemas."""
     params: dict[str, Any] = {"as_of": as_of}

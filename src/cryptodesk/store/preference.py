@@ -8,14 +8,14 @@ from typing import Final
 from cryptodesk.store._sql import lit
 
 SOURCE_PREFERENCE: Final[Mapping[str, tuple[str, ...]]] = {
-    "daily": ("coingecko", "coinmarketcap", "yahoo", "binance"),
+    "daily": ("coingecko", "coinmarketcap", "yahoo", "binance", "ccxt"),
     "global": ("tradingview", "coingecko", "coinmarketcap"),
 }
 """THE source preference order, best first, per kind of series.
 
 ``daily`` ranks the sources of per-asset daily rows (snapshots and 1d candles):
 CoinGecko's aggregated close and market cap first, then CoinMarketCap, Yahoo
-Finance, Binance. ``global`` ranks total-market series (``global_metrics``):
+Finance, Binance, then exchange candles collected through CCXT. ``global`` ranks total-market series (``global_metrics``):
 TradingView CRYPTOCAP:TOTAL first (the only full daily history in the pack).
 Sources not listed rank after the listed ones, alphabetically.
 """

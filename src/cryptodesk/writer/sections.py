@@ -328,7 +328,9 @@ def relative_sentences(ctx: Ctx, asset: AssetState, bench: AssetState | None) ->
                     "over the last month, {who} has {verb} {chg}, {cmp} {bench}'s {bword} of {bchg}",
                 )
             )
-            cmp = "outpacing" if own.pct > other.pct else "trailing" if own.pct < other.pct else "matching"
+            falling = own.pct < 0 or other.pct < 0
+            ahead, behind = ("outperforming", "underperforming") if falling else ("outpacing", "trailing")
+            cmp = ahead if own.pct > other.pct else behind if own.pct < other.pct else "matching"
             bword = _up(other.pct, "gain", "decline")
             out.append(
                 compose(

@@ -23,6 +23,7 @@ from cryptodesk.core.timeutil import zone
 from cryptodesk.writer.context import Ctx, sentence, story_rng
 from cryptodesk.writer.lead import Lead, event_lead, fallback_lead
 from cryptodesk.writer.ledger import Ledger, Line, Segment, Span
+from cryptodesk.writer.liquidations import liquidation_sentences
 from cryptodesk.writer.sections import (
     intraday_sentences,
     last_price_sentence,
@@ -31,7 +32,6 @@ from cryptodesk.writer.sections import (
     returns_sentence,
 )
 from cryptodesk.writer.signals import (
-    liquidation_sentences,
     same_day_sentences,
     sma_sentences,
     volume_sentences,

@@ -1,0 +1,112 @@
+"""Helpers shared by the chart builders: windows, names, dates and numbers as labels."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import polars as pl
+
+from cryptodesk.analytics.types import Analysis
+from cryptodesk.core.errors import ConfigError
+from cryptodesk.core.frames import MarketFrames
+from cryptodesk.core.timeutil import zone
+from cryptodesk.writer import phrasing as ph
+
+_WINDOW = re.compile(r"^\s*(\d+)\s*([dwmy])\s*$", re.IGNORECASE)
+_UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
+
+
+def parse_window(text: str, *, parameter: str = "--window") -> int:
+    """A window such as '90d', '2w', '6m' or '1y' as a number of days (ConfigError naming ``parameter`` otherwise)."""
+    m = _WINDOW.match(text)
+    if m is None or int(m.group(1)) < 1:
+        raise ConfigError(
+            f"{parameter}: expected a window like 30d, 12w, 6m or 1y, got {text!r}",
+            parameter=parameter,
+        )
+    return int(m.group(1)) * _UNIT_DAYS[m.group(2).lower()]
+
+
+def ap_date(d: date) -> str:
+    """AP style date with the year: 'Nov. 8, 2022'."""
+    return f"{ph.month_day(d, d)}, {d.year}"
+
+
+def local_day(as_of: datetime, tz: str) -> date:
+    """The calendar day of ``as_of`` in ``tz``."""
+    return as_of.astimezone(zone(tz)).date()
+
+
+def as_of_text(as_of: datetime, tz: str) -> str:
+    """'as of 12:30 p.m. ET, Jan. 18, 2023'."""
+    return f"as of {ph.clock(as_of, tz)}, {ap_date(local_day(as_of, tz))}"
+
+
+def asset_name(frames: MarketFrames, analysis: Analysis | None, asset_id: str) -> tuple[str, str]:
+    """(name, symbol) of an asset from the analysis, else the frames' asset table, else the id."""
+    if analysis is not None and asset_id in analysis.assets:
+        st = analysis.assets[asset_id]
+        return st.name, st.symbol
+    rows = frames.assets.filter(pl.col("asset_id") == asset_id)
+    if rows.height:
+        name = rows.get_column("name")[0] or asset_id
+        symbol = rows.get_column("symbol")[0] or ""
+        return str(name), str(symbol)
+    return asset_id, ""
+
+
+def trim(series: pl.DataFrame, days: int) -> pl.DataFrame:
+    """Rows of a dated series within ``days`` days before (and including) its last date."""
+    if series.height == 0:
+        return series
+    last: date = series.get_column("date")[-1]
+    return series.filter(pl.col("date") >= last - timedelta(days=days))
+
+
+def values(frame: pl.DataFrame, column: str) -> tuple[float | None, ...]:
+    """A column as a tuple of floats, None where missing or not finite."""
+    return tuple(_clean(v) for v in frame.get_column(column).to_list())
+
+
+def numbers(arr: np.ndarray) -> tuple[float | None, ...]:
+    """A numpy array as a tuple of floats, None where NaN."""
+    return tuple(_clean(v) for v in arr.tolist())
+
+
+def _clean(v: object) -> float | None:
+    if isinstance(v, int | float) and math.isfinite(v):
+        return float(v)
+    return None
+
+
+def dates(frame: pl.DataFrame) -> tuple[date, ...]:
+    """The ``date`` column as a tuple."""
+    return tuple(frame.get_column("date").to_list())
+
+
+def value_on(frame: pl.DataFrame, day: date, column: str = "close") -> float | None:
+    """The value of ``column`` on ``day`` (None when the day or the value is missing)."""
+    rows = frame.filter(pl.col("date") == day)
+    return _clean(rows.get_column(column)[0]) if rows.height else None
+
+
+def round_levels(lo: float, hi: float, *, max_levels: int = 3) -> tuple[float, ...]:
+    """Round dollar levels ($1 trillion, $500 billion, $20,000 ...) inside or just beyond [lo, hi].
+
+    The largest round step with 1..``max_levels`` multiples in [0.95 lo, 1.1 hi]
+    wins, so a series peaking at $966 billion shows the $1 trillion line.
+    """
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= 0:
+        return ()
+    top = 10 ** math.ceil(math.log10(hi * 1.1))
+    steps = [top * f for e in range(0, 4) for f in (1 / 10**e, 0.5 / 10**e, 0.25 / 10**e)]
+    low, high = lo * 0.95, hi * 1.1
+    for step in sorted(steps, reverse=True):
+        first = math.ceil(low / step)
+        found = [k * step for k in range(first, math.floor(high / step) + 1) if k > 0]
+        if 1 <= len(found) <= max_levels:
+            return tuple(found)
+    return ()
