@@ -72,7 +72,7 @@ def test_coverage_counts_rows_and_missing_days(store: Store) -> None:
     }
     assert got == {
         ("bitcoin", "snapshots", "coingecko", "daily"): (D, D + timedelta(days=9), 7, 3),
-        ("bitcoin", "snapshots", "coingecko", "intraday"): (D + timedelta(hours=1), D + timedelta(hours=50), 3, 1),
+        ("bitcoin", "snapshots", "coingecko", "intraday"): (D + timedelta(hours=1), D + timedelta(hours=50), 3, None),
         ("bitcoin", "candles", "yahoo", "1d"): (D, D + timedelta(days=3), 4, 0),
         ("bitcoin", "candles", "yahoo", "1w"): (D, D + timedelta(days=21), 3, None),
         ("market", "global_metrics", "tradingview", "1d"): (D, D + timedelta(days=2), 2, 1),
@@ -159,3 +159,21 @@ def test_health_frames_are_empty_on_a_fresh_store(store: Store) -> None:
     for frame in (store.coverage(), store.latest_times(), store.conflicts(), store.disagreements(), store.assets()):
         assert isinstance(frame, pl.DataFrame)
         assert frame.height == 0
+
+
+def test_weekly_and_weekday_series_are_not_full_of_gaps(store: Store) -> None:
+    """Weekly snapshots are 'weekly' with no missing-day count; an index with no weekend rows counts weekdays."""
+    weekly = [D + timedelta(days=7 * i) for i in range(6)]
+    weekdays = [D + timedelta(days=i) for i in range(28) if (D + timedelta(days=i)).weekday() < 5]
+    dropped = weekdays[7]
+    store.ingest(
+        [
+            batch("snapshots", [snap("ethereum", t, 1.0, source="coinmarketcap") for t in weekly]),
+            batch("candles", [candle("sp500", t, 1.0) for t in weekdays if t != dropped]),
+        ],
+        kind="import",
+        files=[],
+    )
+    cov = {(r["asset_id"], r["interval"]): r["missing_days"] for r in store.coverage().iter_rows(named=True)}
+    assert cov[("ethereum", "weekly")] is None
+    assert cov[("sp500", "1d")] == 1

@@ -337,3 +337,24 @@ def test_frame_that_cannot_be_conformed_is_an_input_error(tmp_path: Path) -> Non
         with pytest.raises(InputError, match="table snapshots: rows do not fit the canonical schema"):
             store.ingest([Batch("snapshots", frame)], kind="import", files=[])
         assert store.counts()["import_runs"] == 0
+
+
+@pytest.mark.parametrize(
+    ("stored", "incoming", "conflict"),
+    [
+        (21784488.32, 21784488.319999997, False),  # the same CMC figure read from CSV text and from JSON
+        (319771975.0, 319771975.00000006, False),
+        (100.0, 100.0 * (1 + 5e-10), False),
+        (100.0, 100.0 * (1 + 5e-9), True),
+        (100.0, 101.0, True),
+    ],
+)
+def test_float_noise_is_not_a_conflict(tmp_path: Path, stored: float, incoming: float, conflict: bool) -> None:
+    def one(cap: float) -> list[Batch]:
+        return [batch("snapshots", [snap("bitcoin", utc(2023, 1, 1), 1.0, market_cap=cap)])]
+
+    with Store.open(tmp_path / "s.duckdb") as store:
+        store.ingest(one(stored), kind="import", files=_files())
+        result = store.ingest(one(incoming), kind="import", files=_files())
+    assert result.conflicts == int(conflict)
+    assert (result.unchanged, result.updated) == ((0, 1) if conflict else (1, 0))

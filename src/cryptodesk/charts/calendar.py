@@ -8,6 +8,7 @@ at the frames' as_of are in the frame, so a chart never shows a later event.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import polars as pl
@@ -61,7 +62,7 @@ def calendar_annotations(
 
 def _short(title: str) -> str:
     """A title cut at a word boundary to fit beside a chart line."""
-    title = title.split(" (")[0].strip()
+    title = re.sub(r"\s*\([^)]*\)", "", title).strip()
     if len(title) <= MAX_TITLE:
         return title
     cut = title[: MAX_TITLE - 1].rsplit(" ", 1)[0]

@@ -30,6 +30,34 @@ def parse_window(text: str, *, parameter: str = "--window") -> int:
     return int(m.group(1)) * _UNIT_DAYS[m.group(2).lower()]
 
 
+SOURCE_NAMES: dict[str, str] = {
+    "tradingview": "TradingView CRYPTOCAP:TOTAL",
+    "coingecko": "CoinGecko",
+    "coinmarketcap": "CoinMarketCap",
+    "yahoo": "Yahoo Finance",
+    "binance": "Binance",
+    "binance-usdm": "Binance USD-M futures",
+    "coinglass": "CoinGlass",
+}
+LONG_WINDOW_DAYS = 120
+"""Windows longer than this leave macro release tags off daily charts (they would crowd it)."""
+
+
+def source_name(source: str) -> str:
+    """A reader-facing name for a source id ('coingecko' -> 'CoinGecko'); unknown ids unchanged."""
+    return SOURCE_NAMES.get(source, source)
+
+
+def sources_text(frame: pl.DataFrame) -> str:
+    """The distinct sources of a frame's ``source`` column, by reader-facing name."""
+    return ", ".join(sorted({source_name(str(v)) for v in frame.get_column("source").to_list()}))
+
+
+def macro_for(days: int) -> tuple[str, ...]:
+    """Macro release kinds worth tagging on a daily chart of this window."""
+    return () if days > LONG_WINDOW_DAYS else ("CPI", "FOMC")
+
+
 def ap_date(d: date) -> str:
     """AP style date with the year: 'Nov. 8, 2022'."""
     return f"{ph.month_day(d, d)}, {d.year}"

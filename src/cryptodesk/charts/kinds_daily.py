@@ -23,8 +23,11 @@ from cryptodesk.charts.common import (
     asset_name,
     dates,
     local_day,
+    macro_for,
     numbers,
     round_levels,
+    source_name,
+    sources_text,
     trim,
     value_on,
     values,
@@ -52,21 +55,22 @@ def market_cap_chart(
         raise NoDataError(f"no total market cap known at {frames.as_of.isoformat()}")
     s = trim(total.frame, days)
     x = dates(s)
-    series = (Series("Daily close", x, values(s, "close")),)
-    bands = ()
+    series: tuple[Series, ...] = (Series("Daily close", x, values(s, "close")),)
+    bands: tuple[Band, ...] = ()
     if s.get_column("high").null_count() < s.height:
         bands = (Band("Daily high-low", x, values(s, "low"), values(s, "high"), role="main", opacity=0.18),)
     closes = [v for v in values(s, "close") if v is not None]
     highs = [v for v in values(s, "high") if v is not None] or closes
     levels = tuple(Level(v, level_label(v)) for v in round_levels(min(closes), max(highs)))
-    markers = [*_total_event_markers(s, events)]
+    markers, links = _total_event_markers(s, events)
+    series = (*series, *links)
     swing = analysis.market.swing_low if analysis.market is not None else None
     if swing is not None and swing.date >= x[0]:
         label = f"Latest swing low {ph.money(swing.value)}, {ap_date(swing.date)}"
         markers.append(Marker(swing.date, swing.value, label, role="down", below=True))
-    cal = calendar_annotations(frames.calendar, x[0], local_day(frames.as_of, tz), tz)
+    cal = calendar_annotations(frames.calendar, x[0], local_day(frames.as_of, tz), tz, macro=macro_for(days))
     what = "index" if total.method == "index" else "sum of tracked assets"
-    source = _source_name(total.source)
+    source = source_name(total.source)
     return Chart(
         kind="market_cap",
         title="Total crypto market capitalization",
@@ -81,9 +85,13 @@ def market_cap_chart(
     )
 
 
-def _total_event_markers(s: pl.DataFrame, events: Sequence[Event]) -> list[Marker]:
-    """Markers for the total-market-cap events: 'highest since' extremes and 'first time since' crosses."""
+def _total_event_markers(s: pl.DataFrame, events: Sequence[Event]) -> tuple[list[Marker], list[Series]]:
+    """Markers for the total-market-cap events ('highest since' extremes, 'first time since' crosses).
+
+    An extreme also gets a dotted link from the day it was last matched to the latest day.
+    """
     out: list[Marker] = []
+    links: list[Series] = []
     last = s.get_column("date")[-1]
     for ev in events:
         if ev.subject != TOTAL:
@@ -95,19 +103,15 @@ def _total_event_markers(s: pl.DataFrame, events: Sequence[Event]) -> list[Marke
             out.append(Marker(last, ev.value, f"{word} {since}: {ph.money(ev.value)}", role="second"))
             before = value_on(s, ev.since, column) if ev.since else None
             if ev.since is not None and before is not None:
-                out.append(Marker(ev.since, before, f"Last seen {ap_date(ev.since)}", role="second"))
+                out.append(Marker(ev.since, before, "", role="second"))
+                links.append(Series("", (ev.since, last), (before, ev.value), role="second", dashed=True, width=0.9))
         elif ev.kind == "level_cross" and ev.level is not None and ev.last_time_beyond is not None:
             before = value_on(s, ev.last_time_beyond)
             side = "above" if ev.direction == "up" else "below"
             if before is not None:
                 label = f"Last close {side} {ph.money(ev.level)}: {ap_date(ev.last_time_beyond)}"
                 out.append(Marker(ev.last_time_beyond, before, label, role="second"))
-    return out
-
-
-def _source_name(source: str) -> str:
-    """A reader-facing name for a series source."""
-    return {"tradingview": "TradingView CRYPTOCAP:TOTAL", "coingecko": "CoinGecko"}.get(source, source)
+    return out, links
 
 
 def price_chart(frames: MarketFrames, analysis: Analysis, *, asset: str, days: int = 365, tz: str) -> Chart:
@@ -138,7 +142,7 @@ def price_chart(frames: MarketFrames, analysis: Analysis, *, asset: str, days: i
     )
     last = values(s, "close")[-1]
     markers = (Marker(x[-1], last, ph.money(last)),) if last is not None else ()
-    cal = calendar_annotations(frames.calendar, x[0], local_day(frames.as_of, tz), tz)
+    cal = calendar_annotations(frames.calendar, x[0], local_day(frames.as_of, tz), tz, macro=macro_for(days))
     rsi_panel = Panel(
         "rsi",
         (Series("RSI (14-day)", x, values(s, "rsi"), role="fourth", width=1.3),),
@@ -155,7 +159,7 @@ def price_chart(frames: MarketFrames, analysis: Analysis, *, asset: str, days: i
         f"{as_of_text(frames.as_of, tz)}",
         panels=(Panel("usd", series, bands, markers=markers, annotations=cal, y_label="Price"), rsi_panel),
         x_label="Date (UTC days)",
-        source=f"Source: {', '.join(sorted(set(s.get_column('source').to_list())))} daily closes",
+        source=f"Source: {sources_text(s)} daily closes",
         tz=tz,
         x_range=(x[0], x[-1]),
         alt=f"{name} daily close from {ap_date(x[0])} to {ap_date(x[-1])} with moving averages and RSI.",
@@ -188,8 +192,9 @@ def performance_chart(
         names.append(name)
         start_day = x[0] if start_day is None else min(start_day, x[0])
         end_day = x[-1] if end_day is None else max(end_day, x[-1])
-    assert start_day is not None and end_day is not None
-    cal = calendar_annotations(frames.calendar, start_day, local_day(frames.as_of, tz), tz)
+    assert start_day is not None
+    assert end_day is not None
+    cal = calendar_annotations(frames.calendar, start_day, local_day(frames.as_of, tz), tz, macro=macro_for(days))
     vs = " vs. ".join(names)
     return Chart(
         kind="performance",
@@ -226,7 +231,7 @@ def volume_chart(frames: MarketFrames, analysis: Analysis, *, asset: str, days: 
     markers: tuple[Marker, ...] = ()
     if vol is not None and base:
         markers = (Marker(x[-1], vol, f"{ph.money(vol)}, {ph.times(vol / base)} the 30-day average"),)
-    cal = calendar_annotations(frames.calendar, x[0], local_day(frames.as_of, tz), tz)
+    cal = calendar_annotations(frames.calendar, x[0], local_day(frames.as_of, tz), tz, macro=macro_for(days))
     return Chart(
         kind="volume",
         title=f"{name} trading volume vs. its 30-day average",
@@ -245,7 +250,7 @@ def volume_chart(frames: MarketFrames, analysis: Analysis, *, asset: str, days: 
             ),
         ),
         x_label="Date (UTC days)",
-        source=f"Source: {', '.join(sorted(set(s.get_column('source').to_list())))} daily volume",
+        source=f"Source: {sources_text(s)} daily volume",
         tz=tz,
         x_range=(x[0], x[-1]),
         alt=f"Bar chart of {name} daily volume from {ap_date(x[0])} to {ap_date(x[-1])} with its 30-day average.",

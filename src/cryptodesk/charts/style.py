@@ -52,40 +52,42 @@ def zone_label(tz: str) -> str:
     return ph.zone_abbr(tz)
 
 
-def money_tick(value: float, span: float) -> str:
-    """A compact dollar tick label, precise enough for an axis spanning ``span`` dollars.
+def money_tick(value: float, step: float) -> str:
+    """A compact dollar tick label, exact for ticks ``step`` dollars apart.
 
-    ``money_tick(1e12, 5e11) == '$1T'``, ``money_tick(966e9, 1e11) == '$966B'``,
-    ``money_tick(21500, 4000) == '$21,500'``, ``money_tick(0.35, 0.2) == '$0.35'``.
+    ``money_tick(1e12, 5e11) == '$1T'``, ``money_tick(1.25e12, 2.5e11) == '$1.25T'``,
+    ``money_tick(21500, 500) == '$21,500'``, ``money_tick(0.35, 0.05) == '$0.35'``.
     """
     if not math.isfinite(value):
         return ""
     sign = "-" if value < 0 else ""
     v = abs(value)
     for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
-        if v >= scale or (v == 0 and span >= scale):
-            digits = _digits(span / scale)
-            return f"{sign}${v / scale:,.{digits}f}{suffix}"
-    if v >= 1000 or span >= 100:
-        return f"{sign}${v:,.0f}"
-    digits = _digits(span) if span > 0 else 2
-    return f"{sign}${v:,.{max(digits, 2 if v < 1 else digits)}f}"
+        if v >= scale or (v == 0 and step >= scale):
+            return f"{sign}${v / scale:,.{_digits(step / scale)}f}{suffix}"
+    if v >= 1000 or step >= 1:
+        return f"{sign}${v:,.{_digits(step)}f}"
+    return f"{sign}${v:,.{max(2, _digits(step))}f}"
 
 
-def _digits(span: float) -> int:
-    """Decimals needed to tell ticks apart on an axis of this span (in display units)."""
-    if span <= 0 or not math.isfinite(span):
+def _digits(step: float) -> int:
+    """Decimals needed to print multiples of ``step`` exactly (0 to 4)."""
+    if step <= 0 or not math.isfinite(step):
         return 0
-    return max(0, min(3, 1 - math.floor(math.log10(span))))
+    for d in range(5):
+        scaled = step * 10**d
+        if abs(scaled - round(scaled)) < 1e-6 * max(1.0, scaled):
+            return d
+    return 4
 
 
-def pct_tick(fraction: float, span: float) -> str:
-    """A percent tick label for a fraction (0.25 -> '+25%'); decimals only when the axis is narrow."""
+def pct_tick(fraction: float, step: float) -> str:
+    """A percent tick label for a fraction (0.25 -> '+25%'), exact for ticks ``step`` (a fraction) apart."""
     if not math.isfinite(fraction):
         return ""
-    digits = _digits(span * 100)
-    text = f"{fraction * 100:+,.{max(0, digits - 1)}f}%"
-    return "0%" if text.lstrip("+-").rstrip("%").strip("0.") == "" else text
+    if abs(fraction) < step * 1e-6:
+        return "0%"
+    return f"{fraction * 100:+,.{_digits(step * 100)}f}%"
 
 
 def level_label(value: float) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -118,10 +119,22 @@ def _print_frame(frame: pl.DataFrame, fmt: TableFormat, *, title: str, limit: in
     if fmt is TableFormat.json:
         out.print_json(json.dumps(frame.to_dicts(), default=str))
         return
-    table = Table(*frame.columns, title=f"{title} ({frame.height})")
-    for row in frame.head(limit or frame.height).iter_rows():
-        table.add_row(*("" if v is None else f"{v:,.6g}" if isinstance(v, float) else str(v) for v in row))
+    shown = frame.head(limit or frame.height)
+    more = f", first {shown.height}" if shown.height < frame.height else ""
+    table = Table(*frame.columns, title=f"{title} ({frame.height:,}{more})")
+    for row in shown.iter_rows():
+        table.add_row(*(_cell(v) for v in row))
     out.print(table)
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:,.6g}"
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d") if (v.hour, v.minute, v.second) == (0, 0, 0) else v.strftime("%Y-%m-%d %H:%M")
+    return str(v)
 
 
 def _jsonable(v: Any) -> Any:

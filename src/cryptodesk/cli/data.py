@@ -124,13 +124,16 @@ def doctor(fmt: Annotated[TableFormat, typer.Option("--format", help="Output for
     for k, v in health["counts"].items():
         counts.add_row(k, f"{v:,}")
     out.print(counts)
+    series = health["coverage"]
+    out.print(f"{series.height:,} series over {series.get_column('asset_id').n_unique():,} assets (all: --format json)")
     for key, title in (
-        ("coverage", "Coverage and gaps"),
-        ("freshness", "Freshness"),
-        ("conflicts", "Conflicts (same source and key, different values)"),
-        ("disagreements", "Source disagreements (same asset and day)"),
+        ("freshness", "Freshness (newest row per table and source)"),
+        ("gaps", "Series with missing days"),
+        ("stale", "Stale series (ending long before their source's newest data)"),
+        ("conflicts", "Conflicts (same source and key, different values; newest import won)"),
+        ("disagreements", "Source disagreements (same asset and day, > 0.5%)"),
     ):
-        _print_frame(health[key], TableFormat.table, title=title, limit=40)
+        _print_frame(health[key], TableFormat.table, title=title, limit=15)
 
 
 @app.command()

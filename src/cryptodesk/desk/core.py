@@ -220,13 +220,27 @@ class Desk:
         """Assets in the store with their coverage (first/last day, rows, sources)."""
         return self.store().coverage()
 
-    def doctor(self) -> dict[str, Any]:
-        """Store health: row counts, coverage and gaps, conflicts, source disagreements, freshness."""
+    def doctor(self, *, stale_days: int = 30) -> dict[str, Any]:
+        """Store health: row counts, coverage, gaps, stale series, conflicts, source disagreements, freshness.
+
+        A series is *stale* when it ends more than ``stale_days`` before the newest
+        data of the same table and source (the feed stopped while others went on).
+        """
         store = self.store()
+        coverage = store.coverage()
+        gaps = coverage.filter(pl.col("missing_days") > 0).sort(["missing_days", "asset_id"], descending=[True, False])
+        newest = pl.col("last").max().over(["table", "source"])
+        stale = (
+            coverage.with_columns((newest - pl.col("last")).dt.total_days().alias("days_behind"))
+            .filter(pl.col("days_behind") > stale_days)
+            .sort(["days_behind", "rows"], descending=True)
+        )
         return {
             "db": str(self.settings.db),
             "counts": store.counts(),
-            "coverage": store.coverage(),
+            "coverage": coverage,
+            "gaps": gaps,
+            "stale": stale,
             "conflicts": store.conflicts(limit=50),
             "disagreements": store.disagreements(),
             "freshness": store.latest_times(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from cryptodesk.core.errors import ConfigError
@@ -120,19 +121,45 @@ def disagreements(con: duckdb.DuckDBPyConnection, table: str, tolerance: float) 
 def coverage(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Per asset, table, source and interval: first and last time, rows, and missing days.
 
-    ``missing_days`` counts UTC days between the first and last row that have no
-    row at all (NULL for weekly series and event tables, where gaps are normal).
+    Midnight snapshots are a ``daily`` series, or ``weekly`` when their median spacing
+    is six days or more (CoinMarketCap's weekly top 10). ``missing_days`` counts UTC
+    days between the first and last row that have no row at all; a series with no
+    weekend rows at all (an exchange-traded index) counts only missing weekdays. It is
+    NULL where gaps are normal (weekly series, sub-daily snapshot points, event tables).
     """
     sql = f"""
-    SELECT asset_id, tbl AS "table", source, ivl AS "interval", min(ts) AS "first", max(ts) AS "last",
-           count(*) AS "rows",
-           CASE WHEN ivl IN ('1w', 'event') THEN NULL
-                ELSE CAST(max(ts) AS DATE) - CAST(min(ts) AS DATE) + 1 - count(DISTINCT CAST(ts AS DATE)) END
-               AS missing_days
-    FROM ({_SERIES_SQL}) GROUP BY asset_id, tbl, source, ivl
-    ORDER BY asset_id, "table", source, "interval"
+    WITH s AS (SELECT *, CAST(ts AS DATE) AS d FROM ({_SERIES_SQL})),
+    days AS (SELECT DISTINCT asset_id, tbl, source, ivl, d FROM s),
+    cadence AS (
+        SELECT asset_id, tbl, source, ivl, median(gap) AS med FROM (
+            SELECT asset_id, tbl, source, ivl,
+                   d - lag(d) OVER (PARTITION BY asset_id, tbl, source, ivl ORDER BY d) AS gap
+            FROM days)
+        GROUP BY asset_id, tbl, source, ivl
+    )
+    SELECT s.asset_id, s.tbl AS "table", s.source,
+           CASE WHEN s.ivl = 'daily' AND c.med >= 6 THEN 'weekly' ELSE s.ivl END AS "interval",
+           min(s.ts) AS "first", max(s.ts) AS "last", count(*) AS "rows",
+           CASE WHEN s.ivl IN ('1w', 'event', 'intraday') OR coalesce(c.med, 1) >= 6 THEN NULL
+                ELSE CAST(max(s.ts) AS DATE) - CAST(min(s.ts) AS DATE) + 1 - count(DISTINCT s.d) END
+               AS missing_days,
+           count(DISTINCT s.d) AS _days,
+           count(*) >= 10 AND bool_and(dayofweek(s.d) NOT IN (0, 6)) AS _weekdays
+    FROM s JOIN cadence c USING (asset_id, tbl, source, ivl)
+    GROUP BY s.asset_id, s.tbl, s.source, s.ivl, c.med
+    ORDER BY s.asset_id, "table", s.source, "interval"
     """
-    return conform(fetch(con, sql), COVERAGE_SCHEMA)
+    frame = fetch(con, sql)
+    if frame.height and frame.get_column("_weekdays").any():
+        weekdays = frame.filter(pl.col("_weekdays") & pl.col("missing_days").is_not_null())
+        first = weekdays.get_column("first").dt.date().to_numpy()
+        last = weekdays.get_column("last").dt.date().to_numpy() + np.timedelta64(1, "D")
+        expected = np.busday_count(first, last)
+        fixed = weekdays.with_columns(
+            (pl.Series(expected, dtype=pl.Int64) - pl.col("_days")).alias("missing_days")
+        ).select("asset_id", "table", "source", "interval", "missing_days")
+        frame = frame.update(fixed, on=["asset_id", "table", "source", "interval"])
+    return conform(frame, COVERAGE_SCHEMA)
 
 
 def latest_times(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -91,12 +91,25 @@ def _join_on(spec: TableSpec, left: str, right: str) -> str:
     return " AND ".join(f"{left}.{q(k)} = {right}.{q(k)}" for k in spec.key)
 
 
+REL_TOL = 1e-9
+"""Float values this close (relative) are the same value: decimal text and binary floats round differently,
+so the same figure read from a CSV and from a JSON file may differ in its last bits."""
+
+
+def _distinct(spec: TableSpec, column: str, a: str, b: str) -> str:
+    """SQL: ``a`` and ``b`` are different values of ``column`` (floats compared to :data:`REL_TOL`)."""
+    if not isinstance(spec.columns[column], pl.Float64):
+        return f"({a} IS DISTINCT FROM {b})"
+    near = f"abs({a} - {b}) <= {REL_TOL} * greatest(abs({a}), abs({b}))"
+    return f"({a} IS DISTINCT FROM {b} AND NOT coalesce({near}, FALSE))"
+
+
 def _changes(spec: TableSpec, stored: str, incoming: str) -> str:
     """SQL: the incoming row would change the stored row (some non-null incoming value differs)."""
     if not spec.value_columns:
         return "FALSE"
     return " OR ".join(
-        f"({incoming}.{q(c)} IS NOT NULL AND {incoming}.{q(c)} IS DISTINCT FROM {stored}.{q(c)})"
+        f"({incoming}.{q(c)} IS NOT NULL AND {_distinct(spec, c, f'{incoming}.{q(c)}', f'{stored}.{q(c)}')})"
         for c in spec.value_columns
     )
 
@@ -125,7 +138,7 @@ def _collect_conflicts(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
             SELECT DISTINCT CAST({_key_json(spec, "w")} AS VARCHAR), $column, CAST(s.{col} AS VARCHAR),
                    CAST(w.{col} AS VARCHAR), CAST(NULL AS BIGINT)
             FROM _cd_win w JOIN _cd_stage s ON {join_stage}
-            WHERE s.{col} IS NOT NULL AND s.{col} IS DISTINCT FROM w.{col}""",
+            WHERE s.{col} IS NOT NULL AND {_distinct(spec, c, f"s.{col}", f"w.{col}")}""",
             {"column": c},
         )
         run(
@@ -134,7 +147,7 @@ def _collect_conflicts(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
             SELECT CAST({_key_json(spec, "w")} AS VARCHAR), $column, CAST(t.{col} AS VARCHAR),
                    CAST(w.{col} AS VARCHAR), t.run_id
             FROM _cd_win w JOIN {q(spec.name)} t ON {join_store}
-            WHERE w.{col} IS NOT NULL AND t.{col} IS NOT NULL AND w.{col} IS DISTINCT FROM t.{col}""",
+            WHERE w.{col} IS NOT NULL AND t.{col} IS NOT NULL AND {_distinct(spec, c, f"w.{col}", f"t.{col}")}""",
             {"column": c},
         )
 

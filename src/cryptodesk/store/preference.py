@@ -15,7 +15,8 @@ SOURCE_PREFERENCE: Final[Mapping[str, tuple[str, ...]]] = {
 
 ``daily`` ranks the sources of per-asset daily rows (snapshots and 1d candles):
 CoinGecko's aggregated close and market cap first, then CoinMarketCap, Yahoo
-Finance, Binance, then exchange candles collected through CCXT. ``global`` ranks total-market series (``global_metrics``):
+Finance, Binance, then exchange candles collected through CCXT.
+``global`` ranks total-market series (``global_metrics``):
 TradingView CRYPTOCAP:TOTAL first (the only full daily history in the pack).
 Sources not listed rank after the listed ones, alphabetically.
 """

@@ -6,7 +6,7 @@ import csv
 import gzip
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -20,7 +20,8 @@ JSON = "weekly_snapshots/cmc_weekly_top10_2013-04-28_2024-12-01_iastewar.json.gz
 
 def at(frame: pl.DataFrame, day: str, asset: str) -> dict[str, object]:
     """The row of ``asset`` on ``day``."""
-    ts = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC)
+    # CMC's snapshot for day D is taken at the end of D: stored at D+1 00:00 UTC
+    ts = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC) + timedelta(days=1)
     found = frame.filter((pl.col("ts") == ts) & (pl.col("asset_id") == asset))
     assert found.height == 1, (day, asset)
     return found.row(0, named=True)
@@ -132,3 +133,15 @@ def test_missing_column_truncation_and_garbage(parse_error: ErrorRunner, data_pa
     text = gzip.decompress((data_pack / JSON).read_bytes()).decode()
     assert "invalid JSON" in str(parse_error("coinmarketcap-weekly-json", text[:3000], name="cut.json.gz"))
     assert "expected a header" in str(parse_error("coinmarketcap-weekly-csv", "\x00\x01garbage"))
+
+
+@pytest.mark.parametrize(("day", "sym"), [("2022-11-06", "btc"), ("2023-01-15", "btc"), ("2021-01-03", "eth")])
+def test_cmc_snapshot_is_the_close_of_its_day(data_pack: Path, load: Loader, day: str, sym: str) -> None:
+    """CMC's row for day D matches CoinGecko's close of D (its row snapped at D+1 00:00), not the close of D-1."""
+    asset = {"btc": "bitcoin", "eth": "ethereum"}[sym]
+    row = at(load(data_pack / CSV, "coinmarketcap-weekly-csv")["snapshots"].frame, day, asset)
+    with (data_pack / f"daily/coingecko_exports/{sym}-usd-max.csv").open() as f:
+        cg = {r["snapped_at"][:10]: float(r["price"]) for r in csv.DictReader(f)}
+    next_day = (datetime.strptime(day, "%Y-%m-%d") + timedelta(days=1)).strftime("%Y-%m-%d")
+    assert abs(float(row["price"]) / cg[next_day] - 1) < 0.01  # type: ignore[arg-type]
+    assert abs(float(row["price"]) / cg[next_day] - 1) < abs(float(row["price"]) / cg[day] - 1)  # type: ignore[arg-type]

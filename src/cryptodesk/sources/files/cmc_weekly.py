@@ -5,7 +5,10 @@
 * JSON list of ``{year,month,day,rank,name,symbol,marketCap,imgSrc}`` (market cap and
   rank only).
 
-``ts`` is the snapshot date at 00:00 UTC. The asset is resolved through the registry
+CoinMarketCap's historical snapshot for date D is taken at the end of UTC day D (its
+BTC price for 2022-11-06, $20,926, is CoinGecko's close of Nov 6, not of Nov 5), so
+``ts`` is D+1 00:00 UTC: the same instant as CoinGecko's row for the close of D.
+The asset is resolved through the registry
 by symbol, then name (see :func:`~cryptodesk.sources.files._assets.by_symbol_then_name`);
 a coin the registry does not know gets the lower-case slug of its name
 (``TerraUSD`` -> ``terrausd``).
@@ -35,6 +38,7 @@ def _with_assets(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
     ids = [by_symbol_then_name(ctx.registry, s, n) for s, n in pairs.iter_rows()]
     lookup = pairs.with_columns(pl.Series("asset_id", ids, dtype=pl.Utf8))
     frame = frame.join(lookup, on=["symbol", "name"], how="left", nulls_equal=True, maintain_order="left")
+    frame = frame.with_columns(pl.col("ts") + pl.duration(days=1))  # end of day D (module docstring)
     return unclash(frame, "ts", "name")
 
 
