@@ -23,8 +23,9 @@ from cryptodesk.cli.app import (
     out,
 )
 from cryptodesk.core.errors import ConfigError
+from cryptodesk.core.models import Event
 from cryptodesk.core.settings import load_settings
-from cryptodesk.core.timeutil import parse_clock, parse_day, parse_moment, utc_now
+from cryptodesk.core.timeutil import parse_clock, parse_day, parse_moment, utc_now, zone
 from cryptodesk.desk import Desk
 
 
@@ -76,32 +77,59 @@ def events(
     end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD.")],
     at: Annotated[str, typer.Option(help="Time of day each day is judged at, HH:MM in --tz.")] = "12:30",
     tz: Annotated[str | None, typer.Option(help="Time zone (default America/New_York).")] = None,
+    min_score: Annotated[float, typer.Option(help="Hide events scoring below this (0-100).")] = 20.0,
+    kind: Annotated[list[str] | None, typer.Option(help="Only these kinds (repeatable), e.g. level_cross.")] = None,
+    subject: Annotated[list[str] | None, typer.Option(help="Only these subjects (repeatable), e.g. bitcoin.")] = None,
     fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
 ) -> None:
-    """List the events detected over a period, each judged as of its own day."""
+    """List the events detected over a period, each judged as of its own day (newest last)."""
     d1, d2 = parse_day(start, parameter="--from"), parse_day(end, parameter="--to")
     if d2 < d1:
         raise ConfigError("--to: must not be before --from", parameter="--to")
-    with _desk() as desk:
-        found = desk.events_between(d1, d2, at=parse_clock(at), tz=tz)
+    with _desk() as desk, _progress() as bar:
+        task = bar.add_task("detecting", total=(d2 - d1).days + 1)
+        found = desk.events_between(
+            d1, d2, at=parse_clock(at), tz=tz, progress=lambda day: bar.update(task, advance=1, description=str(day))
+        )
+        zone_name = tz or desk.settings.tz
+    subjects = {desk.registry.resolve(x) or x for x in subject or []}
+    found = [
+        e
+        for e in found
+        if e.score >= min_score and (not kind or e.kind in kind) and (not subjects or e.subject in subjects)
+    ]
     if fmt is TableFormat.json:
         out.print_json(json.dumps([e.to_json() for e in found]))
         return
-    table = Table("time", "kind", "subject", "metric", "direction", "value/level", "since", "score")
+    table = Table("day", "subject", "kind", "what", "since", "score", title=f"Events ({len(found)})")
     for e in found:
-        val = e.level if e.kind == "level_cross" else e.value
-        since = e.last_time_beyond if e.kind == "level_cross" else e.since
         table.add_row(
-            e.time.strftime("%Y-%m-%d %H:%M"),
-            e.kind,
+            e.time.astimezone(zone(zone_name)).date().isoformat(),
             e.subject,
-            e.metric,
-            e.direction or "",
-            f"{val:,.6g}" if isinstance(val, float) else "",
-            since.isoformat() if since else ("never" if e.kind in ("level_cross", "extreme") else ""),
-            f"{e.score:.1f}",
+            e.kind,
+            _what(e),
+            _since(e),
+            f"{e.score:.0f}",
         )
     out.print(table)
+
+
+def _what(e: Event) -> str:
+    if e.kind == "level_cross" and e.level is not None:
+        return f"{e.metric} {'above' if e.direction == 'up' else 'below'} {e.level:,.6g}"
+    if e.kind == "extreme" and e.value is not None:
+        return f"{e.metric} {'highest' if e.direction == 'high' else 'lowest'}: {e.value:,.6g}"
+    if e.value is not None:
+        return f"{e.metric} {e.direction or ''} {e.value:,.4g}".strip()
+    return f"{e.metric} {e.direction or ''}".strip()
+
+
+def _since(e: Event) -> str:
+    if e.kind == "level_cross":
+        return e.last_time_beyond.isoformat() if e.last_time_beyond else "never"
+    if e.kind == "extreme":
+        return e.since.isoformat() if e.since else "all-time"
+    return ""
 
 
 @app.command()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -169,7 +169,26 @@ class Desk:
         """What the store knew at ``as_of`` about ``assets`` (default: the universe, see ``Store.universe``)."""
         store = self.store()
         moment = _utc(as_of)
-        return store.frames(moment, assets=assets if assets is not None else store.universe(moment))
+        frames = store.frames(moment, assets=assets if assets is not None else store.universe(moment))
+        return replace(frames, assets=self._describe(frames))
+
+    def _describe(self, frames: MarketFrames) -> pl.DataFrame:
+        """frames.assets completed from the registry: every asset in the daily frame, with symbol, name and kind."""
+        ids = sorted(set(frames.daily.get_column("asset_id").unique().to_list()) | set(frames.assets["asset_id"]))
+        stored = {r["asset_id"]: r for r in frames.assets.iter_rows(named=True)}
+        rows = []
+        for asset_id in ids:
+            info = self.registry.get(asset_id)
+            row = stored.get(asset_id, {})
+            rows.append(
+                {
+                    "asset_id": asset_id,
+                    "symbol": (info.symbol if info else None) or row.get("symbol"),
+                    "name": (info.name if info else None) or row.get("name"),
+                    "kind": (info.kind if info else None) or row.get("kind") or "crypto",
+                }
+            )
+        return pl.DataFrame(rows, schema=frames.assets.schema)
 
     def analyze(self, as_of: datetime, *, tz: str | None = None) -> Analysis:
         """Point-in-time analytics for every asset and the market."""
@@ -196,7 +215,15 @@ class Desk:
             liquidations_available=frames.liquidations.height > 0,
         )
 
-    def events_between(self, start: date, end: date, *, at: time = time(12, 30), tz: str | None = None) -> list[Event]:
+    def events_between(
+        self,
+        start: date,
+        end: date,
+        *,
+        at: time = time(12, 30),
+        tz: str | None = None,
+        progress: Callable[[date], None] | None = None,
+    ) -> list[Event]:
         """Events found on each day from ``start`` to ``end``, each judged as of its own day at ``at`` (in tz)."""
         tz_name = tz or self.settings.tz
         out: list[Event] = []
@@ -204,6 +231,8 @@ class Desk:
         while day <= end:
             moment = datetime.combine(day, at, tzinfo=zone(tz_name)).astimezone(UTC)
             out.extend(self.detect(moment, tz=tz_name))
+            if progress:
+                progress(day)
             day += timedelta(days=1)
         return out
 
