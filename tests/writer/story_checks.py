@@ -61,6 +61,7 @@ def banned(text: str) -> list[str]:
     found += [f"double space in {text!r}" for _ in re.finditer(r"  ", text)]
     found += [f"space before punctuation in {text!r}" for _ in re.finditer(r" [.,;:]", text)]
     found += [f"None/nan printed in {text!r}" for _ in re.finditer(r"\b(None|nan|inf)\b", text)]
+    found += [f"'1 times' in {text!r}" for _ in re.finditer(r"\b1(\.0)? times\b", text)]
     stripped = ALLOWED_NUMBER.sub("", text)
     found += [
         f"number without a unit near {stripped[max(0, m.start() - 20) : m.end() + 20]!r}"

@@ -198,6 +198,8 @@ def volume_sentences(ctx: Ctx, asset: AssetState) -> list[Sentence]:
                 "volume is running hot, with {vol} worth of {who} traded {day}, {r} its {n} average of {avg}",
             )
         )
+    elif round(ratio, 1) == 1.0:
+        tpl = "{who} trading volume was {vol} {day}, about the same as its {n} average of {avg}"
     elif ratio >= 0.8:
         tpl = "{who} trading volume was {vol} {day}, {r} its {n} average of {avg}"
     else:
