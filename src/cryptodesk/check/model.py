@@ -22,6 +22,7 @@ CLAIM_TYPES: tuple[str, ...] = (
     "moving_average",
     "volume_trend",
     "liquidations",
+    "usd_change",
 )
 
 
@@ -30,8 +31,10 @@ class Window:
     """A resolved time expression.
 
     ``kind`` is 'moment' (start == end), 'range' (a day or part of a day, a
-    span of days), 'lookback' (``days`` ending at the latest data), 'ytd' or
-    'since' (from ``start`` to the latest data). Times are aware UTC.
+    span of days), 'lookback' (``days`` ending at the latest data), 'ytd',
+    'since' (from ``start`` to the latest data) or 'from_high'/'from_low'
+    (from the extreme within [start, end), or of all history when unbounded).
+    Times are aware UTC.
     """
 
     label: str

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -37,6 +37,9 @@ from cryptodesk.sources.base import ParseContext, read_bytes
 from cryptodesk.sources.base import detect as detect_format
 from cryptodesk.store.db import FileRecord, IngestResult, Store
 from cryptodesk.writer.story import Story, write_story
+
+if TYPE_CHECKING:
+    from cryptodesk.check.model import CheckResult
 
 DATA_SUFFIXES = {".csv", ".json", ".tsv", ".txt", ".gz"}
 
@@ -235,6 +238,12 @@ class Desk:
                 progress(day)
             day += timedelta(days=1)
         return out
+
+    def check(self, text: str, as_of: datetime, *, tz: str | None = None) -> CheckResult:
+        """Fact-check an article's quantitative claims against the store as of ``as_of`` (see desk/check.py)."""
+        from cryptodesk.desk.check import check_text
+
+        return check_text(self, text, as_of, tz)
 
     # ------------------------------------------------------------------ inventory
     def render(self, story: Story, fmt: str) -> str:
