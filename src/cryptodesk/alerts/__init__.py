@@ -1,0 +1,1 @@
+"""Alerts: rules over detected events, delivered once each to webhooks, email and logs."""
