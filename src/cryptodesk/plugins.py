@@ -20,11 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 
+from cryptodesk.charts.report_page import story_page
 from cryptodesk.core.errors import ConfigError
 from cryptodesk.events.base import DetectorRegistry, default_registry
 from cryptodesk.sources.base import FileFormat
 from cryptodesk.sources.files import builtin_formats
-from cryptodesk.writer.render import to_html, to_json, to_markdown
+from cryptodesk.writer.render import to_json, to_markdown
 from cryptodesk.writer.story import Story
 
 GROUP = "cryptodesk.plugins"
@@ -61,7 +62,7 @@ def register_builtins(hub: PluginHub) -> None:
         hub.detectors.register(name, fn)
     hub.add_renderer("md", to_markdown)
     hub.add_renderer("json", lambda story: json.dumps(to_json(story), indent=2, ensure_ascii=False) + "\n")
-    hub.add_renderer("html", to_html)
+    hub.add_renderer("html", story_page)
 
 
 def load_hub(*, plugins: bool = True) -> PluginHub:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -172,3 +172,26 @@ def test_newsworthiness_lets_the_market_lead_a_minor_coin() -> None:
     ranked = detect(MarketFrames.empty(AS_OF), analysis, registry=reg)
     assert [e.subject for e in ranked] == ["total_market_cap", "amp-token"]
     assert ranked[1].score == pytest.approx(66.0 * 0.45)
+
+
+@pytest.mark.parametrize(
+    ("gaps", "daily"),
+    [
+        ([1] * 12, True),
+        ([1, 2, 1, 1, 3, 1, 1, 1, 1, 1], True),
+        ([7] * 12, False),
+        ([7, 7, 1, 7, 7, 7], False),
+        ([], True),
+    ],
+)
+def test_weekly_series_are_not_read_as_daily(gaps: list[int], daily: bool) -> None:
+    import numpy as np
+
+    from cryptodesk.events._series import DailySeries, daily_cadence
+
+    days = [date(2022, 1, 1)]
+    for g in gaps:
+        days.append(days[-1] + timedelta(days=g))
+    nan = np.full(len(days), np.nan)
+    series = DailySeries("x", days, np.ones(len(days)), nan, nan, nan, "coinmarketcap")
+    assert daily_cadence(series) is daily

@@ -520,7 +520,7 @@ def test_names_follow_ap_by_asset_id(calendar: pl.DataFrame) -> None:
     eth = dataclasses.replace(a.assets["ethereum"], name="Ethereum")
     story = write_story(Analysis(AS_OF, a.market, {**a.assets, "ethereum": eth}), [cross_event()], calendar)
     text = body(story)
-    assert "Ether (ETH-USD)" in text
+    assert re.search(r"\b[Ee]ther \(ETH-USD\)", text)
     assert "Ethereum" not in text
     assert text.count("(BTC-USD)") == 1
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,7 @@ from cryptodesk.cli.app import (
     _progress,
     _state,
     app,
+    err,
     out,
 )
 from cryptodesk.core.errors import ConfigError
@@ -27,6 +29,8 @@ from cryptodesk.core.models import Event
 from cryptodesk.core.settings import load_settings
 from cryptodesk.core.timeutil import parse_clock, parse_day, parse_moment, utc_now, zone
 from cryptodesk.desk import Desk
+from cryptodesk.desk.charts import render_html_report
+from cryptodesk.desk.desklog import desk_log
 
 
 @app.command("import")
@@ -59,16 +63,70 @@ def report(
     ] = None,
     tz: Annotated[str | None, typer.Option(help="Time zone of the story (default America/New_York).")] = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", help="Output format.")] = ReportFormat.md,
-    out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file (a folder with --from/--to) instead of stdout.")
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Phrasing seed (facts never change).")] = None,
+    interactive: Annotated[
+        bool, typer.Option("--interactive", help="html: add interactive Plotly charts (plotly.js embedded).")
+    ] = False,
+    start: Annotated[
+        str | None, typer.Option("--from", help="Desk log: first day, YYYY-MM-DD (one HTML story per day).")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Desk log: last day, YYYY-MM-DD (default: --from).")] = None,
+    at: Annotated[
+        str, typer.Option(help="Desk log: time of day each story is written as of, HH:MM in --tz.")
+    ] = "12:30",
+    no_charts: Annotated[bool, typer.Option("--no-charts", help="Desk log: stories without charts.")] = False,
+    workers: Annotated[int, typer.Option(help="Desk log: processes writing days in parallel.")] = 1,
 ) -> None:
-    """Write the market report (headline, story, events and facts ledger) as of a moment."""
+    """Write the market report (headline, story, events and facts ledger) as of a moment, or a desk log.
+
+    With --from/--to it writes one HTML story per day into the --out folder,
+    each as of that day at --at, plus index.html (date, headline, lead event).
+    """
+    if start is not None or end is not None:
+        _desk_log(start, end, at, tz, seed, out_file, charts=not no_charts, workers=workers)
+        return
     with _desk() as desk:
         tz_name = tz or desk.settings.tz
         moment = parse_moment(as_of, tz=tz_name) if as_of else utc_now()
-        story = desk.report(moment, tz=tz_name, seed=seed)
-        text = desk.render(story, fmt.value)
+        if fmt is ReportFormat.html:
+            text = render_html_report(desk, moment, tz_name, seed=seed, interactive=interactive)
+        else:
+            story = desk.report(moment, tz=tz_name, seed=seed)
+            text = desk.render(story, fmt.value)
     _emit(text, out_file)
+
+
+def _desk_log(
+    start: str | None,
+    end: str | None,
+    at: str,
+    tz: str | None,
+    seed: int | None,
+    out: Path | None,
+    *,
+    charts: bool,
+    workers: int,
+) -> None:
+    """`report --from D1 --to D2 --out DIR`: the desk log."""
+    if start is None:
+        raise ConfigError("--from: the desk log needs a first day (YYYY-MM-DD)", parameter="--from")
+    if out is None:
+        raise ConfigError("--out: the desk log needs a folder to write into", parameter="--out")
+    d1 = parse_day(start, parameter="--from")
+    d2 = parse_day(end, parameter="--to") if end else d1
+    with _desk() as desk, _progress() as bar:
+        task = bar.add_task("writing", total=(d2 - d1).days + 1)
+
+        def progress(day: date, done: int, total: int) -> None:
+            bar.update(task, description=day.isoformat(), completed=done, total=total)
+
+        log = desk_log(
+            desk, d1, d2, out, at=parse_clock(at), tz=tz, seed=seed, charts=charts, workers=workers, progress=progress
+        )
+    err.print(f"wrote {len(log.entries)} stories and {log.index}")
 
 
 @app.command()

@@ -7,6 +7,7 @@ index series, e.g. TradingView CRYPTOCAP:TOTAL). Missing high/low/volume are NaN
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -74,9 +75,27 @@ def daily_series(frames: MarketFrames, subject: str) -> DailySeries | None:
     )
 
 
+CADENCE_BARS = 10
+"""How many of the latest bars decide whether a series is daily (see :func:`daily_cadence`)."""
+
+
+def daily_cadence(series: DailySeries) -> bool:
+    """Whether the latest bars come about daily (median gap of at most two days).
+
+    A weekly series (CoinMarketCap's top 10) must not be read as daily: its "1-day"
+    move is a week's, and one weekly bar would make the same news seven days running.
+    """
+    tail = series.dates[-(CADENCE_BARS + 1) :]
+    if len(tail) < 2:
+        return True
+    gaps = sorted((b - a).days for a, b in itertools.pairwise(tail))
+    return gaps[len(gaps) // 2] <= 2
+
+
 def fresh(series: DailySeries, as_of: datetime, max_stale_days: int) -> bool:
-    """Whether the latest bar is at most ``max_stale_days`` days before ``as_of``'s UTC day."""
-    return (as_of.astimezone(UTC).date() - series.dates[-1]).days <= max_stale_days
+    """Whether the latest bar is at most ``max_stale_days`` days before ``as_of``'s UTC day, on a daily cadence."""
+    recent = (as_of.astimezone(UTC).date() - series.dates[-1]).days <= max_stale_days
+    return recent and daily_cadence(series)
 
 
 def fresh_series(frames: MarketFrames, subject: str, max_stale_days: int) -> DailySeries | None:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -50,13 +49,6 @@ _SOURCE_LABELS: tuple[tuple[str, str], ...] = (
 )
 
 
-def story_rng(seed: int, as_of: datetime, tz: str) -> random.Random:
-    """A generator seeded by (seed, local as_of date): reproducible, and varying from day to day."""
-    day = as_of.astimezone(ZoneInfo(tz)).date().isoformat()
-    digest = hashlib.sha256(f"{seed}|{day}".encode()).digest()
-    return random.Random(int.from_bytes(digest[:8], "big"))
-
-
 def source_label(source: str) -> str:
     """A reader-facing provider name: 'coingecko_export' -> 'CoinGecko'; unknown names are returned tidied."""
     low = source.lower()
@@ -84,6 +76,10 @@ def venue_phrase(source: str, venue: str) -> str:
     return f"{label} spot" if "spot" in low else label
 
 
+BENCHMARK = "bitcoin"
+"""The asset the story measures others against and tells in most detail."""
+
+
 def cap(text: str) -> str:
     """Capitalize the first letter only."""
     return text[:1].upper() + text[1:]
@@ -95,8 +91,8 @@ class Ctx:
 
     analysis: Analysis
     ledger: Ledger
-    rng: random.Random
     tz: str
+    seed: int = 0
 
     @property
     def today(self) -> date:
@@ -104,8 +100,17 @@ class Ctx:
         return self.analysis.as_of.astimezone(ZoneInfo(self.tz)).date()
 
     def pick(self, options: Sequence[T]) -> T:
-        """A seeded choice among phrasing options (never among facts)."""
-        return options[self.rng.randrange(len(options))]
+        """A seeded choice among phrasing options (never among facts).
+
+        The choice rotates with the calendar day: for the same set of options the
+        index is ``(h(seed, options) + day) mod n``, so two consecutive daily stories
+        never pick the same option from a set of two or more, and a seed shifts the
+        whole rotation reproducibly.
+        """
+        key = "\x1f".join(map(repr, options))
+        digest = hashlib.sha256(f"{self.seed}|{key}".encode()).digest()
+        base = int.from_bytes(digest[:8], "big")
+        return options[(base + self.today.toordinal()) % len(options)]
 
     def asset(self, asset_id: str) -> AssetState | None:
         """The asset's state, if analysed."""

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from cryptodesk.analytics.types import AssetState
 from cryptodesk.core.models import Event
-from cryptodesk.writer.context import WINDOW_WORDS, Ctx, cap, market_source_phrase
+from cryptodesk.writer.context import BENCHMARK, WINDOW_WORDS, Ctx, cap, market_source_phrase
 from cryptodesk.writer.ledger import Ref, Segment, compose
 from cryptodesk.writer.sections import pct_ref
 from cryptodesk.writer.signals import SMA_DAYS, VOLUME_AVG_DAYS, sigma_fact, volume_ratio_fact
@@ -183,8 +183,8 @@ def big_move(ctx: Ctx, ev: Event, asset: AssetState) -> Lead | None:
     headline = compose(
         "{who} {verb} {chg} {when}", who=cap(ctx.name(asset)), verb=verb, chg=pct_ref(ctx, fid), when=when
     )
-    if window in ("7d", "ytd") and window in asset.changes:
-        return Lead(headline, [], ("returns", asset.asset_id))
+    if window in ("7d", "ytd") and window in asset.changes and asset.asset_id == BENCHMARK:
+        return Lead(headline, [], ("returns", asset.asset_id))  # bitcoin's returns section tells it
     lead = compose(
         "{who} ({tk}) has {verb} {chg} {when}",
         who=ctx.name(asset),

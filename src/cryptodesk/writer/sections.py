@@ -89,7 +89,14 @@ def market_sentences(ctx: Ctx, *, lead_said_total: bool = False) -> list[Sentenc
             window=m.date.isoformat(),
             source=m.source,
         )
-        out.append(compose("during that session it reached as high as {hi}", hi=led.ref(hi)))
+        tpl = ctx.pick(
+            (
+                "during that session it reached as high as {hi}",
+                "at its peak that session it touched {hi}",
+                "its high for the session was {hi}",
+            )
+        )
+        out.append(compose(tpl, hi=led.ref(hi)))
     out.extend(_swing_low_and_year(ctx))
     return out
 
@@ -221,7 +228,12 @@ def intraday_sentences(ctx: Ctx, asset: AssetState, *, first_mention: bool) -> l
             missing = "a higher price outside that window"
         out.append(
             compose(
-                "those bars cover only {start} to {end}, so {missing} may not be captured",
+                ctx.pick(
+                    (
+                        "those bars cover only {start} to {end}, so {missing} may not be captured",
+                        "the bars cover only {start} to {end}; {missing} may not be captured",
+                    )
+                ),
                 start=led.ref(ids["coverage_start"], "clock"),
                 end=led.ref(ids["coverage_end"], "clock"),
                 missing=missing,

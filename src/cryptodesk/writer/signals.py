@@ -130,18 +130,27 @@ def sma_sentences(ctx: Ctx, asset: AssetState) -> list[Sentence]:
     label = sigma_label(sig)
     if label is not None:
         limit = "two standard deviations" if label.startswith("extreme") else "one standard deviation"
-        out.append(
-            compose(
+        tpl = ctx.pick(
+            (
                 "by the yardstick Bespoke Investment Group uses, a reading more than {limit} {side} the {n} average"
                 " counts as “{label}”",
-                limit=limit,
-                side=side,
-                n=led.ref(days, "adj"),
-                label=label,
+                "Bespoke Investment Group treats a reading more than {limit} {side} the {n} average as “{label}”",
+                "on the scale Bespoke Investment Group uses, more than {limit} {side} the {n} average is “{label}”",
             )
         )
+        out.append(compose(tpl, limit=limit, side=side, n=led.ref(days, "adj"), label=label))
     else:
-        out.append(["that is within the normal range of one standard deviation either side of the average"])
+        out.append(
+            [
+                ctx.pick(
+                    (
+                        "that is within the normal range of one standard deviation either side of the average",
+                        "that keeps it inside the usual band of one standard deviation around the average",
+                        "by that measure it is neither overbought nor oversold",
+                    )
+                )
+            ]
+        )
     if asset.sigma_rarity is not None and label is not None:
         rid = led.add(
             f"{a}.sma50.sigma_rarity",
@@ -154,7 +163,13 @@ def sma_sentences(ctx: Ctx, asset: AssetState) -> list[Sentence]:
         only = "only " if asset.sigma_rarity <= 0.2 else ""
         out.append(
             compose(
-                "{who} has closed that far {side} the average on {only}{r} of the days in its history in the data",
+                ctx.pick(
+                    (
+                        "{who} has closed that far {side} the average on {only}{r} of the days in its history"
+                        " in the data",
+                        "in the data, {who} has ended {only}{r} of its days that far {side} the average",
+                    )
+                ),
                 who=ctx.name(asset),
                 side=side,
                 only=only,
@@ -283,7 +298,13 @@ def window_note(ctx: Ctx, start: datetime, calendar: pl.DataFrame) -> list[Segme
             )
         )
     else:
-        tpl = "that one-week stretch included {day} {label}"
+        tpl = ctx.pick(
+            (
+                "that one-week stretch included {day} {label}",
+                "the week covered {day} {label}",
+                "the move spans {day} {label}",
+            )
+        )
     return compose(tpl, day=ctx.ledger.ref(fid, "possessive"), label=rel.label)
 
 
@@ -307,7 +328,12 @@ def same_day_sentences(ctx: Ctx, calendar: pl.DataFrame) -> list[Sentence]:
         else:
             out.append(
                 compose(
-                    "investors also had {day} {label}, released at {t}, to digest",
+                    ctx.pick(
+                        (
+                            "investors also had {day} {label}, released at {t}, to digest",
+                            "{day} {label} came out at {t}",
+                        )
+                    ),
                     day=ctx.ledger.ref(fid, "possessive"),
                     label=rel.label,
                     t=ctx.ledger.ref(fid, "clock"),

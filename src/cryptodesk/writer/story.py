@@ -20,7 +20,7 @@ import polars as pl
 from cryptodesk.analytics.types import Analysis
 from cryptodesk.core.models import Event, Fact
 from cryptodesk.core.timeutil import zone
-from cryptodesk.writer.context import Ctx, sentence, story_rng
+from cryptodesk.writer.context import BENCHMARK, Ctx, sentence
 from cryptodesk.writer.lead import Lead, event_lead, fallback_lead
 from cryptodesk.writer.ledger import Ledger, Line, Segment, Span
 from cryptodesk.writer.liquidations import liquidation_sentences
@@ -39,7 +39,6 @@ from cryptodesk.writer.signals import (
 )
 
 Sentence = list[Segment]
-BENCHMARK = "bitcoin"
 SECOND = "ethereum"
 
 
@@ -84,7 +83,7 @@ def write_story(
     """Write the story of ``analysis`` (see module docstring); ``tz`` is an IANA zone (ConfigError if unknown)."""
     zone(tz, parameter="tz")
     ledger = Ledger(analysis.as_of, tz)
-    ctx = Ctx(analysis, ledger, story_rng(seed, analysis.as_of, tz), tz)
+    ctx = Ctx(analysis, ledger, tz, seed)
     lead: Lead | None = None
     for ev in sorted(events, key=lambda e: -e.score):
         lead = event_lead(ctx, ev, liquidations_available=liquidations_available)
