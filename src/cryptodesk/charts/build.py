@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from cryptodesk.analytics.types import Analysis
 from cryptodesk.charts.interactive import render_interactive
+from cryptodesk.charts.kinds import KINDS
 from cryptodesk.charts.kinds_daily import market_cap_chart, performance_chart, price_chart, volume_chart
 from cryptodesk.charts.kinds_flow import intraday_chart, liquidations_chart
 from cryptodesk.charts.spec import Chart
@@ -15,24 +15,6 @@ from cryptodesk.core.errors import ConfigError
 from cryptodesk.core.frames import MarketFrames
 from cryptodesk.core.models import Event
 
-
-@dataclass(frozen=True)
-class KindInfo:
-    """What a chart kind shows and its default window (days) and asset."""
-
-    description: str
-    window_days: int
-    asset: str | None = "bitcoin"
-
-
-KINDS: dict[str, KindInfo] = {
-    "market_cap": KindInfo("Total crypto market cap with round levels, 'highest since' and swing low", 365, None),
-    "price": KindInfo("Asset price with 50/200-day averages, ±1σ/±2σ bands and RSI", 365),
-    "intraday": KindInfo("Asset price today with the day's high and low and the as-of time", 1),
-    "performance": KindInfo("Normalised change of several assets over a window (default ETH vs BTC)", 30),
-    "liquidations": KindInfo("Long vs. short liquidations per hour or day, net line, feed coverage", 3, None),
-    "volume": KindInfo("Daily volume vs. its 30-day average", 90),
-}
 DEFAULT_COMPARE: tuple[str, ...] = ("ethereum", "bitcoin")
 
 

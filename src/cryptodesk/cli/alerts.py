@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from cryptodesk.alerts.engine import Fired
-from cryptodesk.alerts.rules import load_config
-from cryptodesk.alerts.runner import dry_run, open_history, replay, run_once
 from cryptodesk.cli.app import _desk, app, out
 from cryptodesk.core.errors import ConfigError
 from cryptodesk.core.timeutil import parse_clock, parse_day, parse_moment, utc_now
+
+if TYPE_CHECKING:
+    from cryptodesk.alerts.engine import Fired
+    from cryptodesk.alerts.rules import AlertsConfig
 
 alerts_app = typer.Typer(help="Alerts: rules over detected events, delivered to webhooks, email and logs.")
 app.add_typer(alerts_app, name="alerts")
@@ -26,6 +27,12 @@ RulesOpt = Annotated[
 
 def _rules_path(rules: Path | None) -> Path:
     return rules or Path(os.environ.get("CRYPTODESK_ALERTS") or "alerts.toml")
+
+
+def _config(rules: Path | None) -> AlertsConfig:
+    from cryptodesk.alerts.rules import load_config
+
+    return load_config(_rules_path(rules))
 
 
 def _print_fired(fired: list[Fired], *, title: str) -> None:
@@ -40,7 +47,7 @@ def _print_fired(fired: list[Fired], *, title: str) -> None:
 @alerts_app.command("check")
 def check_rules(rules: RulesOpt = None) -> None:
     """Validate the rules file and list its rules."""
-    config = load_config(_rules_path(rules))
+    config = _config(rules)
     table = Table("rule", "when", "subjects", "cooldown h", "sinks", title=f"{config.path}")
     for r in config.rules:
         table.add_row(r.name, r.when, ", ".join(r.subjects) or "any", f"{r.cooldown_hours:g}", ", ".join(r.sinks))
@@ -53,9 +60,11 @@ def run(
     as_of: Annotated[str | None, typer.Option("--as-of", help="ISO 8601 moment (default: now).")] = None,
 ) -> None:
     """Detect events as of a moment and deliver the alerts they fire (each event alerts once, ever)."""
-    config = load_config(_rules_path(rules))
+    config = _config(rules)
     with _desk() as desk:
         moment = parse_moment(as_of, tz=desk.settings.tz) if as_of else utc_now()
+        from cryptodesk.alerts.runner import open_history, run_once
+
         with open_history(desk) as history:
             fired = run_once(desk, config, moment, history=history)
     _print_fired(fired, title="Alerts fired")
@@ -70,8 +79,10 @@ def replay_cmd(
     tz: Annotated[str | None, typer.Option(help="Time zone (default America/New_York).")] = None,
 ) -> None:
     """Judge each day of a period in order and DELIVER the alerts (backfill); already-sent events are skipped."""
-    config = load_config(_rules_path(rules))
+    config = _config(rules)
     d1, d2 = parse_day(start, parameter="--from"), parse_day(end, parameter="--to")
+    from cryptodesk.alerts.runner import open_history, replay
+
     with _desk() as desk, open_history(desk) as history:
         fired = replay(desk, config, d1, d2, history=history, at=parse_clock(at), tz=tz)
     _print_fired(fired, title="Alerts fired")
@@ -87,11 +98,13 @@ def try_rule(
     tz: Annotated[str | None, typer.Option(help="Time zone (default America/New_York).")] = None,
 ) -> None:
     """Dry run: when RULE would have fired over a period of history (nothing is sent or recorded)."""
-    config = load_config(_rules_path(rules))
+    config = _config(rules)
     d1, d2 = parse_day(start, parameter="--from"), parse_day(end, parameter="--to")
     if d2 < d1:
         raise ConfigError("--to: must not be before --from", parameter="--to")
     with _desk() as desk:
+        from cryptodesk.alerts.runner import dry_run
+
         fired = dry_run(desk, config, rule, d1, d2, at=parse_clock(at), tz=tz)
     if not fired:
         out.print(f"{rule}: would not have fired from {d1} to {d2}")

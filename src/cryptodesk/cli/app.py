@@ -12,9 +12,8 @@ import sys
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import polars as pl
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -22,7 +21,11 @@ from rich.table import Table
 
 from cryptodesk.core.errors import ConfigError, DeskError
 from cryptodesk.core.settings import load_settings
-from cryptodesk.desk import Desk, ImportReport
+
+if TYPE_CHECKING:  # the desk and its data stack load only when a command needs them (fast --help)
+    import polars as pl
+
+    from cryptodesk.desk import Desk, ImportReport
 
 app = typer.Typer(
     name="cryptodesk",
@@ -67,6 +70,8 @@ def _global(
 
 
 def _desk() -> Desk:
+    from cryptodesk.desk import Desk
+
     return Desk(load_settings({"db": _state["db"]}, config_path=_state["config"]))
 
 
@@ -138,7 +143,7 @@ def _cell(v: Any) -> str:
 
 
 def _jsonable(v: Any) -> Any:
-    if isinstance(v, pl.DataFrame):
+    if hasattr(v, "to_dicts"):  # a polars DataFrame
         return v.to_dicts()
     return v
 

@@ -7,12 +7,10 @@ from typing import Annotated
 
 import typer
 
-from cryptodesk.charts.build import KINDS
-from cryptodesk.charts.common import parse_window
+from cryptodesk.charts.kinds import KINDS
 from cryptodesk.cli.app import _desk, app, err
 from cryptodesk.core.errors import ConfigError
 from cryptodesk.core.timeutil import parse_moment, utc_now
-from cryptodesk.desk.charts import write_chart
 
 KIND_HELP = "Chart kind: " + "; ".join(f"{k} ({v.description})" for k, v in KINDS.items()) + "."
 
@@ -38,6 +36,9 @@ def chart_cmd(
     """Draw one chart as of a moment: PNG/SVG (matplotlib) or a self-contained interactive HTML page (Plotly)."""
     if kind not in KINDS:
         raise ConfigError(f"KIND: unknown chart kind {kind!r}; expected one of {', '.join(KINDS)}", parameter="KIND")
+    from cryptodesk.charts.common import parse_window
+    from cryptodesk.desk.charts import write_chart
+
     days = parse_window(window) if window else None
     assets = tuple(a.strip() for a in compare.split(",") if a.strip()) if compare else ()
     with _desk() as desk:

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cryptodesk.check.model import CheckResult
-from cryptodesk.check.render import table_rows
 from cryptodesk.cli.app import _desk, _emit, app, err, out
 from cryptodesk.core.timeutil import parse_moment
-from cryptodesk.desk.check import check_text, read_article, render_check
+
+if TYPE_CHECKING:
+    from cryptodesk.check.model import CheckResult
 
 
 class CheckFormat(StrEnum):
@@ -36,6 +36,8 @@ def check(
     out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Check each quantitative claim of an article against the data known at its time."""
+    from cryptodesk.desk.check import check_text, read_article, render_check
+
     text = read_article(article)
     with _desk() as desk:
         tz_name = tz or desk.settings.tz
@@ -59,6 +61,8 @@ VERDICT_STYLE = {
 def _print_table(result: CheckResult) -> None:
     """A compact table (verdict, claim, claimed, measured) then one explanation line per claim."""
     table = Table("#", "verdict", "claim", "claimed", "measured", title=f"Claims as of {result.as_of.isoformat()}")
+    from cryptodesk.check.render import table_rows
+
     rows = table_rows(result)
     for row, checked in zip(rows, result.claims, strict=True):
         style = VERDICT_STYLE.get(checked.verdict, "")

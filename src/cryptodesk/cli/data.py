@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -19,18 +19,15 @@ from cryptodesk.cli.app import (
     _print_frame,
     _print_import,
     _progress,
-    _state,
     app,
     err,
     out,
 )
 from cryptodesk.core.errors import ConfigError
-from cryptodesk.core.models import Event
-from cryptodesk.core.settings import load_settings
 from cryptodesk.core.timeutil import parse_clock, parse_day, parse_moment, utc_now, zone
-from cryptodesk.desk import Desk
-from cryptodesk.desk.charts import render_html_report
-from cryptodesk.desk.desklog import desk_log
+
+if TYPE_CHECKING:
+    from cryptodesk.core.models import Event
 
 
 @app.command("import")
@@ -92,6 +89,8 @@ def report(
         tz_name = tz or desk.settings.tz
         moment = parse_moment(as_of, tz=tz_name) if as_of else utc_now()
         if fmt is ReportFormat.html:
+            from cryptodesk.desk.charts import render_html_report
+
             text = render_html_report(desk, moment, tz_name, seed=seed, interactive=interactive)
         else:
             story = desk.report(moment, tz=tz_name, seed=seed)
@@ -122,6 +121,8 @@ def _desk_log(
 
         def progress(day: date, done: int, total: int) -> None:
             bar.update(task, description=day.isoformat(), completed=done, total=total)
+
+        from cryptodesk.desk.desklog import desk_log
 
         log = desk_log(
             desk, d1, d2, out, at=parse_clock(at), tz=tz, seed=seed, charts=charts, workers=workers, progress=progress
@@ -225,7 +226,7 @@ def doctor(fmt: Annotated[TableFormat, typer.Option("--format", help="Output for
 @app.command()
 def formats() -> None:
     """List the supported file formats (detected from content)."""
-    desk = Desk(load_settings({"db": _state["db"]}, config_path=_state["config"]))
+    desk = _desk()
     table = Table("format", "source", "tables", "description")
     for f in desk.formats:
         table.add_row(f.name, f.source, ", ".join(f.tables), f.description)

@@ -39,6 +39,7 @@ SETTINGS: tuple[SettingDoc, ...] = (
     SettingDoc("coingecko_base_url", "https://api.coingecko.com/api/v3", "CoinGecko public/Demo API base URL."),
     SettingDoc("coingecko_pro_base_url", "https://pro-api.coingecko.com/api/v3", "CoinGecko Pro API base URL."),
     SettingDoc("coingecko_top_n", 250, "How many coins the /coins/markets snapshot covers."),
+    SettingDoc("coingecko_rate_per_minute", None, "CoinGecko requests per minute (default: the plan's, 5/30/500)."),
     SettingDoc("coingecko_backfill", "bitcoin,ethereum", "Comma-separated CoinGecko ids to backfill."),
     SettingDoc("coinglass_api_key", None, "CoinGlass API key (sent as CG-API-KEY)."),
     SettingDoc("coinglass_base_url", "https://open-api-v4.coinglass.com", "CoinGlass API base URL."),
@@ -49,6 +50,12 @@ SETTINGS: tuple[SettingDoc, ...] = (
         "exchanges", "binance:BTC/USDT:1d,binance:ETH/USDT:1d", "CCXT exchange:symbol:timeframe triples to update."
     ),
     SettingDoc("exchange_urls", "", "Per-exchange REST URL overrides for CCXT: 'binance=http://127.0.0.1:9000,...'."),
+    SettingDoc("okx_rest_url", "https://www.okx.com", "OKX REST base URL (SWAP contract values for the OKX feed)."),
+    SettingDoc("liquidation_feeds", "binance,bybit,okx", "Liquidation feeds `watch` runs (binance, bybit, okx)."),
+    SettingDoc("liquidation_symbols", "BTCUSDT,ETHUSDT", "Bybit linear symbols whose allLiquidation topic is read."),
+    SettingDoc("watch_update_minutes", 15.0, "Minutes between the `update` passes `watch` runs; 0 disables them."),
+    SettingDoc("watch_flush_seconds", 2.0, "Seconds between liquidation writes (one transaction each) in `watch`."),
+    SettingDoc("watch_flush_rows", 5000, "Buffered liquidations that trigger a write before the flush interval."),
     SettingDoc("api_token", None, "Token required by state-changing web API endpoints."),
 )
 
@@ -67,6 +74,7 @@ class Settings(BaseModel):
     coingecko_base_url: str = "https://api.coingecko.com/api/v3"
     coingecko_pro_base_url: str = "https://pro-api.coingecko.com/api/v3"
     coingecko_top_n: int = Field(250, ge=1, le=5000)
+    coingecko_rate_per_minute: float | None = Field(None, gt=0)
     coingecko_backfill: str = "bitcoin,ethereum"
     coinglass_api_key: SecretStr | None = None
     coinglass_base_url: str = "https://open-api-v4.coinglass.com"
@@ -75,6 +83,12 @@ class Settings(BaseModel):
     okx_ws_url: str = "wss://ws.okx.com:8443/ws/v5/public"
     exchanges: str = "binance:BTC/USDT:1d,binance:ETH/USDT:1d"
     exchange_urls: str = ""
+    okx_rest_url: str = "https://www.okx.com"
+    liquidation_feeds: str = "binance,bybit,okx"
+    liquidation_symbols: str = "BTCUSDT,ETHUSDT"
+    watch_update_minutes: float = Field(15.0, ge=0)
+    watch_flush_seconds: float = Field(2.0, gt=0, le=3600)
+    watch_flush_rows: int = Field(5000, ge=1)
     api_token: SecretStr | None = None
 
 
