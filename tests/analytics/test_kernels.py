@@ -339,3 +339,22 @@ def test_zigzag_rejects_bad_input() -> None:
         k.zigzag([1.0, 2.0], [1.0], 0.1)
     assert k.zigzag([NAN, NAN]) == []
     assert k.last_swings([]) == (None, None)
+
+
+def test_trailing_mean_days_keeps_precision_after_a_collapse() -> None:
+    """Values falling from 1e12 to 1e3: each window's mean equals a direct numpy mean to 1e-12 relative."""
+    import datetime as _dt
+
+    days = np.array([np.datetime64(_dt.date(2022, 1, 1)) + np.timedelta64(i, "D") for i in range(200)])
+    values = np.where(np.arange(200) < 100, 1e12 * (1 + np.sin(np.arange(200))), 1e3 * (2 + np.cos(np.arange(200))))
+    got = k.trailing_mean_days(days, values, 30, min_count=15)
+    for i in range(30, 200):
+        expected = values[i - 30 : i].mean()
+        assert got[i] == pytest.approx(expected, rel=1e-12)
+
+
+def test_sigma_distance_of_a_flat_window_is_undefined() -> None:
+    x = np.concatenate([np.linspace(1.0, 2.0, 60), np.full(60, 0.1 + 0.2)])
+    out = k.sigma_distance(x, 50)
+    assert np.isnan(out[-1])
+    assert np.isfinite(out[59])

@@ -36,6 +36,7 @@ from cryptodesk.analytics.asof import (
     latest_observations,
 )
 from cryptodesk.analytics.common import MAX_STALE_DAYS, WINDOW_DAYS, finite, known, utc
+from cryptodesk.analytics.kernels import FLAT
 from cryptodesk.analytics.market import market_state
 from cryptodesk.analytics.types import WINDOWS, Analysis, AssetState, Change, Extreme, IntradayRange
 from cryptodesk.core.frames import MarketFrames
@@ -44,11 +45,6 @@ from cryptodesk.core.timeutil import zone
 MIN_VOLUME_DAYS = 15
 """Fewest volumes in the 30-day window for an average (as :func:`kernels.trailing_mean_days`)."""
 
-FLAT = 1e-10
-"""A 50-close window whose std is below this fraction of its mean is flat (σ undefined, as std 0 in the kernels).
-
-Polars' sliding std leaves a rounding residue (~1e-17 relative) on a constant
-window where numpy's two-pass std gives exactly 0."""
 
 _A = "asset_id"
 
