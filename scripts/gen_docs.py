@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
-import click
 import typer.main
 from typer.testing import CliRunner
 
@@ -31,14 +31,11 @@ def cli_markdown() -> str:
     group = typer.main.get_command(app)
     lines = ["# CLI reference", "", "Generated from `--help` by `scripts/gen_docs.py`; do not edit by hand.", ""]
 
-    def walk(cmd: click.Command, path: list[str]) -> None:
+    def walk(cmd: Any, path: list[str]) -> None:
         lines.extend([f"## `{' '.join(['cryptodesk', *path])}`", "", "```text", _help(path), "```", ""])
-        if isinstance(cmd, click.Group):
-            ctx = click.Context(cmd)
-            for name in cmd.list_commands(ctx):
-                sub = cmd.get_command(ctx, name)
-                if sub is not None and not sub.hidden:
-                    walk(sub, [*path, name])
+        for name, sub in getattr(cmd, "commands", {}).items():  # a group (typer's own click)
+            if not getattr(sub, "hidden", False):
+                walk(sub, [*path, name])
 
     walk(group, [])
     return "\n".join(lines)

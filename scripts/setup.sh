@@ -29,6 +29,6 @@ fi
 stamp=.venv/.cryptodesk-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-  .venv/bin/python -m pip install -q -e ".[dev,charts,web,live]"
+  .venv/bin/python -m pip install -q -e ".[dev,charts,web,live,spark]"
   touch "$stamp"
 fi

@@ -179,12 +179,13 @@ def main(argv: list[str] | None = None) -> int:
     except (typer.Abort, KeyboardInterrupt):
         err.print("aborted")
         return 130
-    except Exception as e:  # click usage errors and the unexpected
-        import click
-
-        if isinstance(e, click.ClickException):
-            e.show()
-            return e.exit_code
+    except Exception as e:  # usage errors (typer's click) and the unexpected
+        if isinstance(e, typer.Exit):
+            return int(e.exit_code)
+        show, code = getattr(e, "show", None), getattr(e, "exit_code", None)
+        if callable(show) and isinstance(code, int):  # a click/typer usage error: say it like --help would
+            show()
+            return code
         if debug:
             raise
         err.print(f"[red]internal error:[/red] {type(e).__name__}: {e}", highlight=False, soft_wrap=True)

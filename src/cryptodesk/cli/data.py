@@ -23,6 +23,7 @@ from cryptodesk.cli.app import (
     err,
     out,
 )
+from cryptodesk.cli.lake import EngineName, EngineOption, LakeOption, SparkMasterOption
 from cryptodesk.core.errors import ConfigError
 from cryptodesk.core.timeutil import parse_clock, parse_day, parse_moment, utc_now, zone
 
@@ -39,15 +40,33 @@ def import_cmd(
         str | None, typer.Option(help="Asset of files whose content does not name it (e.g. bitcoin, BTC-USD).")
     ] = None,
 ) -> None:
-    """Import market data files into the store, detecting each file's format from its content."""
-    with _desk() as desk, _progress() as bar:
-        task = bar.add_task("importing", total=None)
+    """Import market data files into the store, detecting each file's format from its content.
 
-        def progress(name: str, done: int, total: int) -> None:
-            bar.update(task, description=name[:40], completed=done, total=total)
+    A folder written by `cryptodesk export --format parquet` (a lake, with its
+    _cryptodesk_lake.json marker) is read back table by table.
+    """
+    from cryptodesk.store.lake import is_lake
 
-        report = desk.import_paths(paths, asset=asset, progress=progress)
-        bar.update(task, description="done", completed=len(report.files), total=len(report.files))
+    lakes = [p for p in paths if p.is_dir() and is_lake(p)]
+    files = [p for p in paths if p not in lakes]
+    with _desk() as desk:
+        for lake in lakes:
+            from cryptodesk.desk.engines import import_lake
+
+            result = import_lake(desk, lake)
+            out.print(
+                f"lake {lake}: {result.inserted:,} inserted, {result.updated:,} updated, {result.unchanged:,} unchanged"
+            )
+        if not files:
+            return
+        with _progress() as bar:
+            task = bar.add_task("importing", total=None)
+
+            def progress(name: str, done: int, total: int) -> None:
+                bar.update(task, description=name[:40], completed=done, total=total)
+
+            report = desk.import_paths(files, asset=asset, progress=progress)
+            bar.update(task, description="done", completed=len(report.files), total=len(report.files))
     _print_import(report)
     if report.failed:
         raise typer.Exit(1)
@@ -76,6 +95,9 @@ def report(
     ] = "12:30",
     no_charts: Annotated[bool, typer.Option("--no-charts", help="Desk log: stories without charts.")] = False,
     workers: Annotated[int, typer.Option(help="Desk log: processes writing days in parallel.")] = 1,
+    engine: EngineOption = EngineName.duckdb,
+    spark_master: SparkMasterOption = None,
+    lake: LakeOption = None,
 ) -> None:
     """Write the market report (headline, story, events and facts ledger) as of a moment, or a desk log.
 
@@ -92,6 +114,13 @@ def report(
             from cryptodesk.desk.charts import render_html_report
 
             text = render_html_report(desk, moment, tz_name, seed=seed, interactive=interactive)
+        elif engine is EngineName.spark:
+            from cryptodesk.desk.engines import report_with
+
+            story = report_with(
+                desk, moment, engine=engine.value, spark_master=spark_master, lake_dir=lake, tz=tz_name, seed=seed
+            )
+            text = desk.render(story, fmt.value)
         else:
             story = desk.report(moment, tz=tz_name, seed=seed)
             text = desk.render(story, fmt.value)
@@ -140,6 +169,9 @@ def events(
     kind: Annotated[list[str] | None, typer.Option(help="Only these kinds (repeatable), e.g. level_cross.")] = None,
     subject: Annotated[list[str] | None, typer.Option(help="Only these subjects (repeatable), e.g. bitcoin.")] = None,
     fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
+    engine: EngineOption = EngineName.duckdb,
+    spark_master: SparkMasterOption = None,
+    lake: LakeOption = None,
 ) -> None:
     """List the events detected over a period, each judged as of its own day (newest last)."""
     d1, d2 = parse_day(start, parameter="--from"), parse_day(end, parameter="--to")
@@ -147,8 +179,18 @@ def events(
         raise ConfigError("--to: must not be before --from", parameter="--to")
     with _desk() as desk, _progress() as bar:
         task = bar.add_task("detecting", total=(d2 - d1).days + 1)
-        found = desk.events_between(
-            d1, d2, at=parse_clock(at), tz=tz, progress=lambda day: bar.update(task, advance=1, description=str(day))
+        from cryptodesk.desk.engines import events_with
+
+        found = events_with(
+            desk,
+            d1,
+            d2,
+            at=parse_clock(at),
+            engine=engine.value,
+            spark_master=spark_master,
+            lake_dir=lake,
+            tz=tz,
+            progress=lambda day: bar.update(task, advance=1, description=str(day)),
         )
         zone_name = tz or desk.settings.tz
     subjects = {desk.registry.resolve(x) or x for x in subject or []}

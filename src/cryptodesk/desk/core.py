@@ -26,7 +26,7 @@ import polars as pl
 from cryptodesk.analytics.asof import analyze
 from cryptodesk.analytics.types import Analysis
 from cryptodesk.core.assets import AssetInfo, AssetRegistry
-from cryptodesk.core.errors import DeskError, InputError, StoreError, UnknownFormatError
+from cryptodesk.core.errors import DeskError, InputError, NoDataError, StoreError, UnknownFormatError
 from cryptodesk.core.frames import MarketFrames
 from cryptodesk.core.models import Batch, Event
 from cryptodesk.core.settings import Settings, load_settings
@@ -91,7 +91,11 @@ class Desk:
             return self._store
         self.close()
         path = Path(self.settings.db)
-        read_only = not write and path.exists()
+        if not write and not path.exists():
+            raise NoDataError(
+                f"{path}: no store here yet", hint="Import data first: `cryptodesk import PATH` (or pass --db)."
+            )
+        read_only = not write
         self._store = Store.open(path, read_only=read_only)
         self._read_only = read_only
         self._learn_assets(self._store)
@@ -207,6 +211,11 @@ class Desk:
         tz_name = tz or self.settings.tz
         zone(tz_name)
         frames = self.frames(as_of)
+        if frames.daily.height == 0 and frames.global_daily.height == 0:
+            raise NoDataError(
+                f"the store knows no prices at {as_of.astimezone(UTC).isoformat()}",
+                hint="`cryptodesk doctor` shows the store's coverage; pick an --as-of inside it or import more data.",
+            )
         analysis = analyze(frames, tz=tz_name)
         events = detect(frames, analysis, registry=self.hub.detectors)
         return write_story(
