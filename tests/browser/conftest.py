@@ -1,4 +1,4 @@
-"""Shared Playwright fixtures: one headless Chromium per test session, console-error capture, screenshots.
+"""Shared Playwright fixtures: one headless Chromium per test module, console-error capture, screenshots.
 
 Chromium is Debian's (``/usr/bin/chromium``, installed by ``scripts/system-deps.sh``),
 never a browser downloaded by ``playwright install``. Pages may load only
@@ -64,14 +64,14 @@ class WatchedPage:
         assert not self.blocked, self.blocked
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # never session: Playwright's sync API leaves an event loop running
 def playwright_session() -> Iterator[Playwright]:
     """The Playwright driver for the session."""
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # never session: Playwright's sync API leaves an event loop running
 def browser(playwright_session: Playwright) -> Iterator[Browser]:
     """One headless Chromium for the whole session."""
     b = playwright_session.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)

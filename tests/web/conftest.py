@@ -72,7 +72,7 @@ def client(live_server: ServerThread) -> Iterator[httpx.Client]:
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # never session: Playwright's sync API leaves an event loop running
 def browser() -> Iterator[Any]:
     """Headless Chromium (the system /usr/bin/chromium) driven by Playwright; skipped when either is missing."""
     sync_api = pytest.importorskip("playwright.sync_api")
