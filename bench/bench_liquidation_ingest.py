@@ -35,7 +35,7 @@ from tests.sources.liquidations import messages as m  # noqa: E402
 from cryptodesk.core.assets import AssetRegistry  # noqa: E402
 from cryptodesk.core.models import Batch  # noqa: E402
 from cryptodesk.sources.liquidations import binance, bybit  # noqa: E402
-from cryptodesk.sources.liquidations.base import LiquidationBuffer, Normaliser  # noqa: E402
+from cryptodesk.sources.liquidations.base import LiquidationBuffer, Normaliser, decode_json  # noqa: E402
 from cryptodesk.sources.liquidations.okx import OkxNormaliser  # noqa: E402
 from cryptodesk.store.db import Store  # noqa: E402
 from cryptodesk.store.state import append_events  # noqa: E402
@@ -72,7 +72,7 @@ def run_pipeline(
         "okx": OkxNormaliser(m.OKX_CONTRACTS),
     }
     buffers = {ex: LiquidationBuffer() for ex in normalisers}
-    loads = json.loads
+    loads = decode_json  # what the stream uses (orjson when installed)
     transactions = 0
 
     def write(b: Batch) -> None:

@@ -15,7 +15,7 @@ from cryptodesk.core.errors import ConfigError, PermanentSourceError, TemporaryS
 from cryptodesk.core.settings import load_settings
 from cryptodesk.sources.exchanges import CAPABILITIES, Job, fetch_candles, make_exchange, parse_jobs, parse_urls
 
-from .servers.http_replay import ReplayServer, status_fault
+from .servers.http_replay import ReplayServer, body_fault, status_fault
 from .servers.routes import KLINES_CSV, binance_routes
 
 NOW = datetime(2023, 1, 18, 15, 0, 30, tzinfo=UTC)  # the 15:00 candle is still open
@@ -148,3 +148,18 @@ def test_live_binance_daily_candles() -> None:
         now=now,
     )
     assert 3 <= result.batch.frame.height <= 5
+
+
+@pytest.mark.parametrize(
+    ("body", "match"),
+    [
+        (b'{"data": []}', "JSON dict"),  # an object where a list of candles belongs
+        (b'[[1674050460000, "1"]]', "expected"),  # a row with fields missing (at the cursor: 14:01)
+        (b'[[1674050460000, "21000", "20000", "21100", "20900", "10", 1674050519999]]', "low/high"),  # high < open
+    ],
+)
+def test_schema_drift_is_permanent_and_stores_nothing(binance: ReplayServer, body: bytes, match: str) -> None:
+    exchange = _exchange(binance)
+    binance.fault("/api/v3/klines", body_fault(body))
+    with pytest.raises(PermanentSourceError, match=match):
+        fetch_candles(exchange, JOB, datetime(2023, 1, 18, 14, tzinfo=UTC), registry=AssetRegistry.builtin(), now=NOW)

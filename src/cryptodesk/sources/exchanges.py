@@ -116,7 +116,10 @@ def make_exchange(name: str, *, base_url: str | None = None, timeout_ms: int = 3
     if cls is None or not isinstance(cls, type):
         raise ConfigError(f"exchanges: unknown CCXT exchange {name!r}", parameter="exchanges")
     caps = CAPABILITIES.get(name, DEFAULT_CAPABILITIES)
-    exchange = cls({"enableRateLimit": True, "timeout": timeout_ms, "options": dict(caps.options)})
+    # enableLastJsonResponse: so that a body ccxt silently turns into an empty page can be told from a real one
+    exchange = cls(
+        {"enableRateLimit": True, "enableLastJsonResponse": True, "timeout": timeout_ms, "options": dict(caps.options)}
+    )
     if base_url:
         _override_urls(exchange.urls, base_url)
     return exchange
@@ -157,6 +160,12 @@ def fetch_candles(
         if cursor + step_ms > now_ms:
             break
         page = _call(label, partial(exchange.fetch_ohlcv, job.symbol, job.timeframe, cursor, caps.ohlcv_limit))
+        raw = getattr(exchange, "last_json_response", None)
+        if not page and raw is not None and not isinstance(raw, list):
+            # ccxt turns an unexpected body (schema drift) into an empty page; an empty page is a JSON list
+            raise PermanentSourceError(
+                f"{label}: the OHLCV response is a JSON {type(raw).__name__}, expected a list of candles"
+            )
         fresh = [r for r in _check_rows(page, label) if r[0] >= cursor]
         if not fresh:
             break
@@ -193,8 +202,10 @@ def _check_rows(page: Any, label: str) -> list[list[Any]]:
     if not isinstance(page, list):
         raise PermanentSourceError(f"{label}: OHLCV response is {type(page).__name__}, expected a list")
     for i, row in enumerate(page):
-        if not isinstance(row, list) or len(row) < 6 or not isinstance(row[0], int | float):
-            raise PermanentSourceError(f"{label}: OHLCV row {i + 1} is {row!r}, expected [ms, o, h, l, c, v]")
+        if not isinstance(row, list) or len(row) < 6 or not all(isinstance(v, int | float) for v in row[:6]):
+            raise PermanentSourceError(f"{label}: OHLCV row {i + 1} is {row!r}, expected [ms, o, h, l, c, v] numbers")
+        if not row[3] <= min(row[1], row[4]) <= max(row[1], row[4]) <= row[2]:
+            raise PermanentSourceError(f"{label}: OHLCV row {i + 1} is {row!r}: low/high do not bound open/close")
     return page
 
 

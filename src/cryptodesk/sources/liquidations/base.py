@@ -18,6 +18,7 @@ message replayed after a reconnect gets the same id and is dropped.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,6 +48,19 @@ SCHEMA: dict[str, pl.DataType] = {
     "notional_usd": pl.Float64(),
     "event_id": pl.Utf8(),
 }
+
+
+def _json_decoder() -> Callable[[str | bytes], Any]:
+    """orjson's ``loads`` when installed (the ``live`` extra: a third of the time per message), else the stdlib's."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - the standard library is the fallback
+        return json.loads
+    return orjson.loads
+
+
+decode_json = _json_decoder()
+"""Decode one websocket message (raises ``ValueError`` on malformed JSON, with either decoder)."""
 
 
 def event_id(*raw_fields: object) -> str:

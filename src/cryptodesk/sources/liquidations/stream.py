@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 from collections.abc import Callable, Mapping
@@ -35,7 +34,7 @@ from cryptodesk.core.assets import AssetRegistry
 from cryptodesk.core.models import Batch
 from cryptodesk.core.settings import Settings
 from cryptodesk.sources.liquidations import binance, bybit, okx
-from cryptodesk.sources.liquidations.base import Feed, LiquidationBuffer
+from cryptodesk.sources.liquidations.base import Feed, LiquidationBuffer, decode_json
 from cryptodesk.sources.liquidations.okx import Contract
 
 log = logging.getLogger(__name__)
@@ -165,7 +164,7 @@ class LiquidationStream:
                 self.messages += 1
                 if text != "pong":
                     try:
-                        self.records += normalise(json.loads(text), buffer)
+                        self.records += normalise(decode_json(text), buffer)
                     except (ValueError, KeyError, TypeError, AttributeError) as e:
                         self.malformed += 1
                         log.debug("%s: skipped a malformed message: %s", self.feed.exchange, e)
