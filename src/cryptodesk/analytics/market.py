@@ -165,7 +165,13 @@ def market_state(frames: MarketFrames, *, swing_threshold: float = k.DEFAULT_SWI
     (:func:`kernels.zigzag`) on the daily high/low (close where either is
     missing). ``day_high``/``day_low`` are the latest bar's (index only).
     """
-    total = total_series(frames)
+    return market_from_total(frames, total_series(frames), swing_threshold=swing_threshold)
+
+
+def market_from_total(
+    frames: MarketFrames, total: TotalSeries | None, *, swing_threshold: float = k.DEFAULT_SWING_THRESHOLD
+) -> MarketState | None:
+    """The :class:`MarketState` of an already chosen total series (the Spark engine computes its own total)."""
     if total is None:
         return None
     df = total.frame

@@ -3,21 +3,17 @@
 :func:`choose_total` applies :func:`cryptodesk.analytics.market.total_series`'s rule
 (the index unless it lags the summed assets by more than
 :data:`~cryptodesk.analytics.market.MAX_INDEX_LAG_DAYS` days) to an index frame and a
-sum computed by the engine; :func:`market_from_total` is
-:func:`~cryptodesk.analytics.market.market_state` with that total (same kernels:
-``window_changes``, ``last_swings``; same dominance rule). The equivalence tests in
-``tests/engines`` keep both engines' market states equal.
+sum computed by the engine; the state itself comes from the shared
+:func:`~cryptodesk.analytics.market.market_from_total`, which ``market_state`` uses
+too. The equivalence tests in ``tests/engines`` keep both engines' market states equal.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import polars as pl
 
-from cryptodesk.analytics import kernels as k
-from cryptodesk.analytics.common import finite, known, one_per_date, utc, window_changes
-from cryptodesk.analytics.market import MAX_INDEX_LAG_DAYS, SERIES_SCHEMA, TotalSeries, _dominance, _pivot
-from cryptodesk.analytics.types import MarketState
+from cryptodesk.analytics.common import known, one_per_date, utc
+from cryptodesk.analytics.market import MAX_INDEX_LAG_DAYS, SERIES_SCHEMA, TotalSeries
 from cryptodesk.core.frames import MarketFrames
 
 
@@ -54,33 +50,3 @@ def choose_total(frames: MarketFrames, summed: TotalSeries | None) -> TotalSerie
             frame = df.select(*SERIES_SCHEMA, (pl.col("btc_dominance") / 100.0).alias("btc_dominance"))
             return TotalSeries(frame=frame, source=source, method="index")
     return summed
-
-
-def market_from_total(
-    frames: MarketFrames, total: TotalSeries | None, *, swing_threshold: float = k.DEFAULT_SWING_THRESHOLD
-) -> MarketState | None:
-    """The MarketState for ``total`` (None when no total is known), as ``market_state`` builds it."""
-    if total is None:
-        return None
-    df = total.frame
-    dates = df.get_column("date").to_numpy()
-    close = df.get_column("close").to_numpy().astype(np.float64)
-    high = df.select(pl.coalesce("high", "close")).to_series().to_numpy().astype(np.float64)
-    low = df.select(pl.coalesce("low", "close")).to_series().to_numpy().astype(np.float64)
-    last = df.row(-1, named=True)
-    dominance, dominance_source = _dominance(frames, total, last)
-    swing_low, swing_high = k.last_swings(high, low, swing_threshold)
-    return MarketState(
-        total_market_cap=float(close[-1]),
-        date=last["date"],
-        source=total.source,
-        method=total.method,
-        coverage=total.coverage,
-        changes=window_changes(dates, close),
-        btc_dominance=dominance,
-        dominance_source=dominance_source,
-        swing_low=_pivot(swing_low, dates),
-        swing_high=_pivot(swing_high, dates),
-        day_high=finite(last["high"]) if total.method == "index" else None,
-        day_low=finite(last["low"]) if total.method == "index" else None,
-    )

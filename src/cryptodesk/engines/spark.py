@@ -32,12 +32,12 @@ import polars as pl
 
 from cryptodesk.analytics.asof import _names
 from cryptodesk.analytics.common import utc
-from cryptodesk.analytics.market import BTC, MAX_GAP_DAYS, TOTAL
+from cryptodesk.analytics.market import BTC, MAX_GAP_DAYS, TOTAL, market_from_total
 from cryptodesk.analytics.types import Analysis, AssetState
 from cryptodesk.core import frames as fr
 from cryptodesk.core.errors import ConfigError
 from cryptodesk.engines import spark_sql as q
-from cryptodesk.engines.market import choose_total, market_from_total, sum_total
+from cryptodesk.engines.market import choose_total, sum_total
 from cryptodesk.engines.per_asset import OBS_KIND, OUTPUT_SCHEMA, arrow_task, unpickle_state
 from cryptodesk.engines.session import spark_session
 from cryptodesk.store._sql import conform
