@@ -142,6 +142,14 @@ def stored_by_watch(db: Path, pid: int) -> int:
     return sum(int(f.get("stored", 0)) for f in feeds)
 
 
+def coverage_recorded_by_watch(db: Path, pid: int) -> int:
+    """Coverage records the watch process ``pid`` says it committed (from its status file)."""
+    watch = read_status(db).get("watch", {})
+    if watch.get("pid") != pid:
+        return 0
+    return int(watch.get("writer", {}).get("coverage_records", 0))
+
+
 def terminate(proc: subprocess.Popen[str], timeout: float = 20.0) -> tuple[int, str, str]:
     """SIGTERM the process and return (exit code, stdout, stderr)."""
     proc.send_signal(signal.SIGTERM)

@@ -16,6 +16,7 @@ from cryptodesk.desk.live_status import status
 from .live_helpers import (
     BUILDERS,
     ThreadedReplay,
+    coverage_recorded_by_watch,
     coverage_rows,
     expected_keys,
     liquidation_keys,
@@ -81,6 +82,8 @@ def test_kill_9_then_restart_keeps_the_store_consistent_and_resumes(tmp_path: Pa
         proc = watch_process(db, _env(server.url, **env_fast))
         try:
             wait_for(lambda: stored_by_watch(db, proc.pid) >= 300, 30, "the first 300 rows stored")
+            # coverage is checkpointed after the rows it covers; wait for one so the kill lands after it
+            wait_for(lambda: coverage_recorded_by_watch(db, proc.pid) >= 1, 30, "a coverage checkpoint")
         finally:
             proc.kill()
             proc.communicate(timeout=10)
