@@ -25,7 +25,8 @@ from cryptodesk.charts.spec import Chart
 from cryptodesk.core.models import Fact
 from cryptodesk.core.timeutil import zone
 from cryptodesk.writer import phrasing as ph
-from cryptodesk.writer.ledger import Line, Ref, render
+from cryptodesk.writer.ledger import render
+from cryptodesk.writer.render import html_line
 from cryptodesk.writer.story import Story
 
 
@@ -104,18 +105,6 @@ def plan_figures(story: Story) -> list[FigurePlan]:
 # --------------------------------------------------------------------------- HTML
 
 
-def _line_html(line: Line) -> str:
-    """A line with every fact-bound figure linked to its ledger row."""
-    out: list[str] = []
-    for seg in line.segments:
-        if isinstance(seg, Ref):
-            fid = html.escape(seg.fact_id, quote=True)
-            out.append(f'<a class="fact" href="#fact-{fid}" data-fact="{fid}">{html.escape(seg.text)}</a>')
-        else:
-            out.append(html.escape(seg))
-    return "".join(out)
-
-
 def _figure_html(fig: Figure) -> str:
     data = base64.b64encode(fig.image).decode("ascii")
     c = fig.chart
@@ -187,7 +176,7 @@ def report_page(
     for i, line in enumerate(story.paragraphs):
         cls = "lead" if i == 0 else "body"
         fig = by_paragraph.get(i)
-        inner = f'<p class="{cls}">{_line_html(line)}</p>'
+        inner = f'<p class="{cls}">{html_line(line)}</p>'
         if fig is not None:
             blocks.append(f'<div class="row with-figure">{inner}{_figure_html(fig)}</div>')
         else:
@@ -201,7 +190,7 @@ def report_page(
         f"<style>{CSS}</style></head><body>",
         '<main class="report">',
         f'<header><p class="kicker">{html.escape(title_prefix)} · {when}</p>',
-        f'<h1 class="headline">{_line_html(story.headline_line)}</h1></header>',
+        f'<h1 class="headline">{html_line(story.headline_line)}</h1></header>',
         '<article class="story">',
         *([f'<div class="row hero">{_figure_html(by_paragraph[HERO])}</div>'] if HERO in by_paragraph else []),
         *blocks,

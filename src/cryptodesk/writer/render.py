@@ -48,7 +48,8 @@ def report_schema() -> dict[str, Any]:
     return loaded
 
 
-def _html_line(line: Line) -> str:
+def html_line(line: Line) -> str:
+    """A line as HTML, every fact-bound figure linked to its ledger row (``#fact-<id>``)."""
     out: list[str] = []
     for seg in line.segments:
         if isinstance(seg, Ref):
@@ -73,9 +74,9 @@ def to_html(story: Story) -> str:
             f"<td>{_cell(f.value)}</td><td>{_cell(f.unit)}</td><td>{_cell(f.window)}</td>"
             f"<td>{_cell(f.source)}</td><td>{_cell(f.missing_reason)}</td></tr>"
         )
-    body = "\n".join(f"<p>{_html_line(p)}</p>" for p in story.paragraphs)
+    body = "\n".join(f"<p>{html_line(p)}</p>" for p in story.paragraphs)
     table = (
         '<table class="ledger"><thead><tr><th>fact</th><th>value</th><th>unit</th><th>window</th>'
         "<th>source</th><th>missing because</th></tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
     )
-    return f'<article class="story">\n<h1>{_html_line(story.headline_line)}</h1>\n{body}\n{table}\n</article>\n'
+    return f'<article class="story">\n<h1>{html_line(story.headline_line)}</h1>\n{body}\n{table}\n</article>\n'
