@@ -18,7 +18,7 @@ import polars as pl
 from baselines import pandas_indicators, talib_sma_rsi, to_pandas_daily
 from common import AS_OF, TOL, current_rss_mb, daily_long, emit, frames_at, peak_rss_mb, record, timed
 from cryptodesk.analytics import kernels as k
-from cryptodesk.analytics.asof import analyze
+from cryptodesk.analytics.asof import analyze_loop as analyze
 from cryptodesk.analytics.panel import analyze_panel, indicators, prepare
 from cryptodesk.analytics.types import Analysis
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from common import _CPU, close_enough, daily_long, emit, frames_at, record
-from cryptodesk.analytics.asof import analyze
+from cryptodesk.analytics.asof import analyze_loop as analyze
 from cryptodesk.analytics.panel import analyze_panel
 from cryptodesk.events.base import detect
 from prototypes import series_cache

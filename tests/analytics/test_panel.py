@@ -1,4 +1,4 @@
-"""The columnar panel path (analytics.panel) equals the per-asset reference (analytics.asof.analyze) within 1e-9."""
+"""The columnar panel path (analytics.panel) equals the per-asset reference (asof.analyze_loop) within 1e-9."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from cryptodesk.analytics.asof import analyze
+from cryptodesk.analytics.asof import analyze_loop as analyze
 from cryptodesk.analytics.panel import analyze_panel, indicators
 from cryptodesk.analytics.types import AssetState
 from cryptodesk.core.frames import MarketFrames

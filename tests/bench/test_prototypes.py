@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from common import daily_long, frames_at
-from cryptodesk.analytics.asof import analyze
+from cryptodesk.analytics.asof import analyze_loop as analyze
 from cryptodesk.events import _series
 from cryptodesk.events.base import detect
 from prototypes import series_cache

@@ -193,5 +193,7 @@ def test_weekly_series_are_not_read_as_daily(gaps: list[int], daily: bool) -> No
     for g in gaps:
         days.append(days[-1] + timedelta(days=g))
     nan = np.full(len(days), np.nan)
-    series = DailySeries("x", days, np.ones(len(days)), nan, nan, nan, "coinmarketcap")
+    series = DailySeries.from_dates(
+        "x", dates=days, close=np.ones(len(days)), high=nan, low=nan, volume=nan, source="coinmarketcap"
+    )
     assert daily_cadence(series) is daily

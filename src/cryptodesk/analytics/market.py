@@ -10,13 +10,13 @@ rescaled to imitate another's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
 import polars as pl
 
 from cryptodesk.analytics import kernels as k
-from cryptodesk.analytics.common import finite, known, one_per_date, to_date, utc, window_changes
+from cryptodesk.analytics.common import finite, known, one_per_date, one_per_key, to_date, utc, window_changes
 from cryptodesk.analytics.types import Extreme, MarketState
 from cryptodesk.core.errors import NoDataError
 from cryptodesk.core.frames import MarketFrames
@@ -83,15 +83,28 @@ def total_series(frames: MarketFrames, *, max_index_lag_days: int = MAX_INDEX_LA
     """
     as_of = utc(frames.as_of)
     index = known(frames.global_daily, as_of).filter(pl.col("close").is_not_null())
-    summed = _sum_series(frames, as_of)
     if index.height:
         df = one_per_date(index)
         last_day = df.get_column("date")[-1]
-        if summed is None or (summed.frame.get_column("date")[-1] - last_day).days <= max_index_lag_days:
+        summed_to = _last_sum_date(frames, as_of)  # the sum's last day, without summing
+        if summed_to is None or (summed_to - last_day).days <= max_index_lag_days:
             source = str(df.get_column("source")[-1])
             frame = df.select(*SERIES_SCHEMA, (pl.col("btc_dominance") / 100.0).alias("btc_dominance"))
             return TotalSeries(frame=frame, source=source, method="index")
-    return summed
+    return _sum_series(frames, as_of)
+
+
+def _summable(frames: MarketFrames, as_of: datetime) -> pl.DataFrame:
+    """Daily rows known at ``as_of`` that the sum adds up: crypto assets with a positive market cap."""
+    return known(frames.daily, as_of).filter(
+        pl.col("market_cap").is_not_null() & (pl.col("market_cap") > 0) & pl.col("asset_id").is_in(_crypto_ids(frames))
+    )
+
+
+def _last_sum_date(frames: MarketFrames, as_of: datetime) -> date | None:
+    """The last day of :func:`_sum_series` (every member has a row on the latest day with a market cap)."""
+    last = _summable(frames, as_of).get_column("date").max()
+    return last if isinstance(last, date) else None
 
 
 def _sum_series(frames: MarketFrames, as_of: datetime) -> TotalSeries | None:
@@ -104,12 +117,10 @@ def _sum_series(frames: MarketFrames, as_of: datetime) -> TotalSeries | None:
     :data:`MAX_GAP_DAYS` days; a date where a member's gap is longer is left
     out rather than summed short.
     """
-    caps = known(frames.daily, as_of).filter(
-        pl.col("market_cap").is_not_null() & (pl.col("market_cap") > 0) & pl.col("asset_id").is_in(_crypto_ids(frames))
-    )
+    caps = _summable(frames, as_of)
     if caps.height == 0:
         return None
-    caps = caps.sort("asset_id", "date").unique(["asset_id", "date"], keep="last", maintain_order=True)
+    caps = one_per_key(caps, ["asset_id", "date"])
     last_date = caps.get_column("date").max()
     members = caps.filter(pl.col("date") == last_date)
     coverage = tuple(sorted(members.get_column("asset_id").to_list()))

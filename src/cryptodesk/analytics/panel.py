@@ -17,34 +17,33 @@ the previous year's last close, volume vs the mean of the 30 days before.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from itertools import pairwise
 
 import numpy as np
 import polars as pl
 
 from cryptodesk.analytics import kernels as k
-from cryptodesk.analytics.asof import (
+from cryptodesk.analytics.common import (
+    MAX_STALE_DAYS,
+    MIN_VOLUME_DAYS,
     RSI_PERIOD,
     SMA_LONG,
     SMA_SHORT,
     VOLUME_DAYS,
-    _last_price,
-    _names,
-    _registry_names,
-    intraday_ranges,
-    latest_observations,
+    WINDOW_DAYS,
+    asset_names,
+    finite,
+    known,
+    registry_names,
+    utc,
 )
-from cryptodesk.analytics.common import MAX_STALE_DAYS, WINDOW_DAYS, finite, known, utc
+from cryptodesk.analytics.intraday import day_start, intraday_ranges, last_price, latest_observations
 from cryptodesk.analytics.kernels import FLAT
 from cryptodesk.analytics.market import market_state
 from cryptodesk.analytics.types import WINDOWS, Analysis, AssetState, Change, Extreme, IntradayRange
 from cryptodesk.core.frames import MarketFrames
 from cryptodesk.core.timeutil import zone
-
-MIN_VOLUME_DAYS = 15
-"""Fewest volumes in the 30-day window for an average (as :func:`kernels.trailing_mean_days`)."""
-
 
 _A = "asset_id"
 
@@ -58,7 +57,10 @@ def prepare(daily: pl.DataFrame, as_of: datetime, assets: list[str] | None = Non
     if not _is_sorted(d):
         d = d.sort(_A, "date", maintain_order=True)
     same_next = (pl.col(_A) == pl.col(_A).shift(-1)) & (pl.col("date") == pl.col("date").shift(-1))
-    return d.filter(same_next.not_().fill_null(True))
+    d = d.filter(same_next.not_().fill_null(True)).rechunk()
+    # One chunk and the same sortedness flag however the rows arrived: Polars picks its aggregation kernels (and so
+    # the order of a mean's additions) from these, and the same rows must give the same bits.
+    return d.with_columns(pl.col(_A).set_sorted())
 
 
 def _is_sorted(d: pl.DataFrame) -> bool:
@@ -102,9 +104,9 @@ def indicators(daily: pl.DataFrame, as_of: datetime, assets: list[str] | None = 
     )
     agg = d.group_by(_A, maintain_order=True).agg(*_last_exprs(), *_extreme_exprs(), *_volume_exprs())
     ids = d.get_column(_A)
-    starts = (
-        np.flatnonzero(np.concatenate(([True], (ids[1:] != ids[:-1]).to_numpy()))) if len(ids) else np.zeros(0, int)
-    )
+    starts = np.flatnonzero(np.concatenate(([True], (ids[1:] != ids[:-1]).to_numpy())))
+    if d.height == 0:
+        starts = np.zeros(0, dtype=np.int64)
     out = agg.join(_rsi_last(d, starts), on=_A, how="left", maintain_order="left")
     return out.join(_changes(d, starts), on=_A, how="left", maintain_order="left")
 
@@ -167,6 +169,11 @@ def _changes(d: pl.DataFrame, starts: np.ndarray) -> pl.DataFrame:
     ``d`` is sorted by asset then date and ``starts`` are each asset's first row, so
     one ``searchsorted`` on the key (asset number, day) finds every asset's row at once.
     """
+    if len(starts) == 0:
+        schema: dict[str, pl.DataType] = {_A: pl.Utf8()}
+        for window in WINDOWS:
+            schema |= {f"chg_{window}_base": pl.Float64(), f"chg_{window}_date": pl.Date()}
+        return pl.DataFrame(schema=schema)
     days = d.get_column("date").cast(pl.Int32).to_numpy().astype(np.int64)
     close = d.get_column("close").to_numpy()
     group = np.repeat(np.arange(len(starts)), np.diff([*starts.tolist(), len(days)]))
@@ -199,10 +206,9 @@ def analyze_panel(frames: MarketFrames, *, tz: str = "America/New_York", assets:
     as_of = utc(frames.as_of)
     table = indicators(frames.daily, as_of, assets)
     ids = assets if assets is not None else sorted(table.get_column(_A).to_list())
-    day_start = datetime.combine(as_of.astimezone(zi).date(), time(0), tzinfo=zi).astimezone(UTC)
-    intraday = intraday_ranges(frames, day_start=day_start, as_of=as_of, assets=ids)
+    intraday = intraday_ranges(frames, day_start=day_start(as_of, zi), as_of=as_of, assets=ids)
     latest = latest_observations(frames, as_of=as_of, assets=ids)
-    names = _names(frames.assets)
+    names = asset_names(frames.assets)
     states: dict[str, AssetState] = {}
     for row in table.iter_rows(named=True):
         aid = str(row[_A])
@@ -223,8 +229,8 @@ def state_from_row(
     close = float(row["close"])  # type: ignore[arg-type]
     close_date = _date(row["close_date"])
     source = str(row["daily_source"])
-    symbol, name = names.get(aid) or _registry_names(aid)
-    price, when, price_source = _last_price(latest, close, close_date, source)
+    symbol, name = names.get(aid) or registry_names(aid)
+    price, when, price_source = last_price(latest, close, close_date, source)
     sma50, sma200 = finite(row["sma50"]), finite(row["sma200"])
     volume, avg = finite(row["volume"]), finite(row["volume_avg30"])
     return AssetState(

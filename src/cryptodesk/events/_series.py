@@ -8,46 +8,105 @@ index series, e.g. TradingView CRYPTOCAP:TOTAL). Missing high/low/volume are NaN
 from __future__ import annotations
 
 import itertools
+import threading
+import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from cryptodesk.analytics.common import one_per_key
 from cryptodesk.core.frames import MarketFrames
 
 TOTAL = "total_market_cap"
 """Subject name of the total crypto market cap index series."""
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+"""Ordinal of 1970-01-01: day number ``n`` is ``date.fromordinal(EPOCH_ORDINAL + n)``."""
+
+
+class DateView(Sequence[date]):
+    """The dates of a series as a read-only sequence, converted from day numbers only where read."""
+
+    __slots__ = ("_days",)
+
+    def __init__(self, days: IntArray) -> None:
+        self._days = days
+
+    def __len__(self) -> int:
+        return len(self._days)
+
+    @overload
+    def __getitem__(self, i: int) -> date: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[date]: ...
+    def __getitem__(self, i: int | slice) -> date | list[date]:
+        if isinstance(i, slice):
+            return [date.fromordinal(EPOCH_ORDINAL + int(n)) for n in self._days[i]]
+        return date.fromordinal(EPOCH_ORDINAL + int(self._days[i]))
 
 
 @dataclass(frozen=True)
 class DailySeries:
-    """One subject's daily bars, oldest first; ``dates[-1]`` is the latest closed day."""
+    """One subject's daily bars, oldest first; ``dates[-1]`` is the latest closed day.
+
+    ``days`` are the bars' dates as day numbers (days since 1970-01-01, strictly increasing); ``dates`` shows them
+    as ``datetime.date``.
+    """
 
     subject: str
-    dates: list[date]
+    days: IntArray
     close: FloatArray
     high: FloatArray
     low: FloatArray
     volume: FloatArray
     source: str
 
+    @classmethod
+    def from_dates(
+        cls,
+        subject: str,
+        *,
+        dates: Sequence[date],
+        close: FloatArray,
+        high: FloatArray,
+        low: FloatArray,
+        volume: FloatArray,
+        source: str,
+    ) -> DailySeries:
+        """A series from ``datetime.date`` values."""
+        days = np.array([d.toordinal() - EPOCH_ORDINAL for d in dates], dtype=np.int64)
+        return cls(subject, days, close, high, low, volume, source)
+
+    @property
+    def dates(self) -> DateView:
+        """The bars' dates."""
+        return DateView(self.days)
+
     def __len__(self) -> int:
-        return len(self.dates)
+        return len(self.days)
 
     def index_of(self, day: date) -> int | None:
         """Position of ``day`` in the series, or None if that day has no bar."""
-        lo, hi = 0, len(self.dates)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.dates[mid] < day:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo if lo < len(self.dates) and self.dates[lo] == day else None
+        n = day.toordinal() - EPOCH_ORDINAL
+        i = int(np.searchsorted(self.days, n))
+        return i if i < len(self.days) and self.days[i] == n else None
+
+    def positions(self, days: IntArray) -> IntArray:
+        """Position of each day number in the series, or -1 where that day has no bar."""
+        i = np.searchsorted(self.days, days)
+        ok = i < len(self.days)
+        found = np.zeros(len(days), dtype=bool)
+        found[ok] = self.days[i[ok]] == days[ok]
+        return np.where(found, i, -1).astype(np.int64)
 
 
 def subjects(frames: MarketFrames) -> list[str]:
@@ -59,20 +118,65 @@ def subjects(frames: MarketFrames) -> list[str]:
 
 
 def daily_series(frames: MarketFrames, subject: str) -> DailySeries | None:
-    """The daily series of ``subject`` (None when it has no rows with a close)."""
-    df = frames.global_daily if subject == TOTAL else frames.daily.filter(pl.col("asset_id") == subject)
-    df = df.filter(pl.col("close").is_not_null()).sort("date").unique(subset="date", keep="last", maintain_order=True)
+    """The daily series of ``subject`` (None when it has no rows with a close).
+
+    The frames' daily rows are split by asset once per frames object and each
+    series is built once (every detector asks for every subject, and a filter of
+    the whole frame per call would cost subjects x rows); the split is kept for
+    the last frames object seen in the current thread.
+    """
+    return _split(frames).series(subject)
+
+
+def series_from_frame(subject: str, df: pl.DataFrame) -> DailySeries | None:
+    """A :class:`DailySeries` from one subject's rows, already sorted by date with one row per date."""
     if df.height == 0:
         return None
     return DailySeries(
         subject=subject,
-        dates=list(df.get_column("date").to_list()),
+        days=df.get_column("date").cast(pl.Int32).to_numpy().astype(np.int64),
         close=_floats(df, "close"),
         high=_floats(df, "high"),
         low=_floats(df, "low"),
         volume=_floats(df, "volume"),
         source=str(df.get_column("source")[-1]) if "source" in df.columns else "",
     )
+
+
+class _Split:
+    """One frames object's daily rows with a close, ordered by (asset, date), one per key; series built on demand."""
+
+    def __init__(self, frames: MarketFrames) -> None:
+        self.frames = weakref.ref(frames)
+        self.global_daily = frames.global_daily
+        rows = one_per_key(frames.daily.filter(pl.col("close").is_not_null()), ["asset_id", "date"])
+        self.rows = rows
+        ids = rows.get_column("asset_id")
+        starts = np.flatnonzero(np.concatenate(([True], (ids[1:] != ids[:-1]).to_numpy()))) if len(ids) else ()
+        bounds = [*(int(i) for i in starts), rows.height]
+        self.spans = {str(ids[a]): (a, b) for a, b in itertools.pairwise(bounds)}
+        self.built: dict[str, DailySeries | None] = {}
+
+    def series(self, subject: str) -> DailySeries | None:
+        if subject not in self.built:
+            if subject == TOTAL:
+                df = one_per_key(self.global_daily.filter(pl.col("close").is_not_null()), ["date"])
+            else:
+                a, b = self.spans.get(subject, (0, 0))
+                df = self.rows.slice(a, b - a)
+            self.built[subject] = series_from_frame(subject, df)
+        return self.built[subject]
+
+
+_local = threading.local()
+
+
+def _split(frames: MarketFrames) -> _Split:
+    """The split of ``frames`` (made on first use, then reused while the same frames object is asked about)."""
+    split: _Split | None = getattr(_local, "split", None)
+    if split is None or split.frames() is not frames:
+        split = _local.split = _Split(frames)
+    return split
 
 
 CADENCE_BARS = 10

@@ -82,6 +82,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+import numpy as np
+import numpy.typing as npt
+
 from cryptodesk.analytics.types import Analysis
 from cryptodesk.core.errors import ConfigError
 from cryptodesk.core.frames import MarketFrames
@@ -329,3 +332,8 @@ def empirical_frequency(history: list[float], value: float) -> float:
     """Share of ``history`` plus ``value`` itself that is at least ``value`` (so never 0)."""
     at_least = sum(1 for h in history if h >= value) + 1
     return at_least / (len(history) + 1)
+
+
+def frequency_at_least(history: npt.NDArray[np.float64], value: float) -> float:
+    """:func:`empirical_frequency` of a numpy history (the same count: values ``>= value``, plus ``value`` itself)."""
+    return (int(np.count_nonzero(history >= value)) + 1) / (len(history) + 1)

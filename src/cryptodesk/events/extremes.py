@@ -16,6 +16,7 @@ the bar. Score: ``score_from_days(days since)``, or of the history span when
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import numpy as np
@@ -27,7 +28,7 @@ from cryptodesk.events._series import TOTAL, DailySeries, FloatArray, fresh_seri
 from cryptodesk.events.base import DetectParams, score_from_days
 
 
-def since(values: FloatArray, dates: list[date], high: bool) -> date | None:
+def since(values: FloatArray, dates: Sequence[date], high: bool) -> date | None:
     """Last date before the last value whose value is at least as high (``high``) or as low; NaN is ignored."""
     current = values[-1]
     past = values[:-1]

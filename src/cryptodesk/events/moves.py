@@ -32,18 +32,15 @@ WINDOWS_DAYS: tuple[int, ...] = (1, 7)
 
 def daily_sigma(series: DailySeries, window: int) -> tuple[float, int] | None:
     """(σ of daily log returns over the ``window`` days before the latest bar, number of returns), or None."""
-    end = series.dates[-1]
-    start = end - timedelta(days=window)
-    rets: list[float] = []
-    for i in range(1, len(series) - 1):
-        d = series.dates[i]
-        if d <= start or (d - series.dates[i - 1]).days != 1:
-            continue
-        a, b = float(series.close[i - 1]), float(series.close[i])
-        if a > 0 and b > 0:
-            rets.append(math.log(b / a))
-    if len(rets) < max(2, window // 2):
+    n = len(series)
+    i = np.arange(1, max(n - 1, 1))
+    days, close = series.days, series.close
+    a, b = close[i - 1], close[i]
+    with np.errstate(invalid="ignore"):
+        ok = (days[i] > days[-1] - window) & (days[i] - days[i - 1] == 1) & (a > 0) & (b > 0)
+    if np.count_nonzero(ok) < max(2, window // 2):
         return None
+    rets = np.log(b[ok] / a[ok])
     return float(np.std(rets, ddof=1)), len(rets)
 
 

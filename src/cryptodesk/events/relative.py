@@ -19,12 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 
+import numpy as np
+
 from cryptodesk.analytics.types import Analysis
 from cryptodesk.core.errors import ConfigError
 from cryptodesk.core.frames import MarketFrames
 from cryptodesk.core.models import Event
-from cryptodesk.events._series import DailySeries, fresh_series
-from cryptodesk.events.base import DetectParams, empirical_frequency, score_from_frequency
+from cryptodesk.events._series import DailySeries, FloatArray, fresh_series
+from cryptodesk.events.base import DetectParams, frequency_at_least, score_from_frequency
 
 
 @dataclass(frozen=True)
@@ -63,17 +65,24 @@ def analysis_return(analysis: Analysis, asset_id: str, window: str) -> WindowRet
     return WindowReturn(ch.pct, ch.start_date, ch.start_value, ch.end_date, ch.end_value)
 
 
-def gap_history(a: DailySeries, b: DailySeries, days: int) -> list[float]:
-    """Every earlier N-day return gap ``a - b`` (both ends present for both), excluding the latest day."""
-    end = min(a.dates[-1], b.dates[-1])
-    out: list[float] = []
-    for d in a.dates:
-        if d >= end:
-            break
-        ra, rb = series_return(a, days, d), series_return(b, days, d)
-        if ra is not None and rb is not None:
-            out.append(ra.pct - rb.pct)
-    return out
+def gap_history(a: DailySeries, b: DailySeries, days: int) -> FloatArray:
+    """Every earlier N-day return gap ``a - b`` (both ends present for both), excluding the latest day.
+
+    In ``a``'s date order: for each day ``d`` of ``a`` before the later series' common end, the return of ``a``
+    from ``d - days`` to ``d`` minus that of ``b``, where all four closes exist and neither start close is <= 0
+    (the rule of :func:`series_return`).
+    """
+    end = min(a.days[-1], b.days[-1])
+    d = a.days[a.days < end]
+    ja, ia = np.arange(len(d)), a.positions(d - days)
+    jb, ib = b.positions(d), b.positions(d - days)
+    ok = (ia >= 0) & (jb >= 0) & (ib >= 0)
+    ca, cb = a.close, b.close
+    with np.errstate(invalid="ignore"):  # a start close that is not <= 0 (NaN included) counts, as in series_return
+        ok[ok] = ~(ca[ia[ok]] <= 0) & ~(cb[ib[ok]] <= 0)
+    ra = ca[ja[ok]] / ca[ia[ok]] - 1.0
+    rb = cb[jb[ok]] / cb[ib[ok]] - 1.0
+    return np.asarray(ra - rb, dtype=np.float64)
 
 
 def pair_event(
@@ -95,8 +104,8 @@ def pair_event(
     stale = (frames.as_of.astimezone(UTC).date() - ra.end_date).days > params.max_stale_days
     if stale or abs(gap) < params.relative_gap_min:
         return None
-    history = [abs(g) for g in gap_history(sa, sb, days)] if sa is not None and sb is not None else []
-    p = empirical_frequency(history, abs(gap))
+    history = np.abs(gap_history(sa, sb, days)) if sa is not None and sb is not None else np.zeros(0)
+    p = frequency_at_least(history, abs(gap))
     return Event(
         kind="relative_performance",
         subject=subject,

@@ -17,7 +17,7 @@ from cryptodesk.analytics.types import Analysis
 from cryptodesk.core.frames import MarketFrames
 from cryptodesk.core.models import Event
 from cryptodesk.events._series import DailySeries, FloatArray, fresh_series, subjects
-from cryptodesk.events.base import DetectParams, empirical_frequency, score_from_frequency
+from cryptodesk.events.base import DetectParams, frequency_at_least, score_from_frequency
 
 
 def volume_ratios(volume: FloatArray, window: int) -> FloatArray:
@@ -46,8 +46,8 @@ def surge_event(series: DailySeries, frames: MarketFrames, params: DetectParams)
     ratio = float(ratios[-1]) if ratios.size else float("nan")
     if not np.isfinite(ratio) or ratio < params.volume_ratio_min:
         return None
-    history = [float(r) for r in ratios[:-1] if np.isfinite(r)]
-    p = empirical_frequency(history, ratio)
+    history = ratios[:-1][np.isfinite(ratios[:-1])]
+    p = frequency_at_least(history, ratio)
     volume = float(series.volume[-1])
     return Event(
         kind="volume_surge",

@@ -1,0 +1,104 @@
+"""The vectorised detector internals equal the straightforward loops they replaced (kept here as the reference).
+
+Series are random walks with gaps (missing days), NaN and non-positive closes, on several seeds and lengths.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+
+from cryptodesk.events._series import DailySeries
+from cryptodesk.events.base import empirical_frequency, frequency_at_least
+from cryptodesk.events.moves import daily_sigma
+from cryptodesk.events.relative import gap_history, series_return
+from cryptodesk.events.volume import volume_ratios
+
+
+def _series(seed: int, n: int, *, subject: str = "x", bad: bool = True) -> DailySeries:
+    rng = np.random.default_rng(seed)
+    day, dates, close = date(2020, 1, 1), [], []
+    price = 100.0
+    for _ in range(n):
+        day += timedelta(days=int(rng.choice([1, 1, 1, 1, 2, 3])))
+        price *= math.exp(rng.normal(0, 0.04))
+        value = price
+        if bad and rng.random() < 0.02:
+            value = float(rng.choice([math.nan, 0.0, -1.0]))
+        dates.append(day)
+        close.append(value)
+    vol = rng.lognormal(10, 1, n)
+    vol[rng.random(n) < 0.05] = np.nan
+    c = np.array(close)
+    return DailySeries.from_dates(subject, dates=dates, close=c, high=c, low=c, volume=vol, source="test")
+
+
+def reference_daily_sigma(series: DailySeries, window: int) -> tuple[float, int] | None:
+    """The loop daily_sigma was before vectorisation."""
+    end = series.dates[-1]
+    start = end - timedelta(days=window)
+    rets: list[float] = []
+    for i in range(1, len(series) - 1):
+        d = series.dates[i]
+        if d <= start or (d - series.dates[i - 1]).days != 1:
+            continue
+        a, b = float(series.close[i - 1]), float(series.close[i])
+        if a > 0 and b > 0:
+            rets.append(math.log(b / a))
+    if len(rets) < max(2, window // 2):
+        return None
+    return float(np.std(rets, ddof=1)), len(rets)
+
+
+def reference_gap_history(a: DailySeries, b: DailySeries, days: int) -> list[float]:
+    """The loop gap_history was before vectorisation."""
+    end = min(a.dates[-1], b.dates[-1])
+    out: list[float] = []
+    for d in a.dates:
+        if d >= end:
+            break
+        ra, rb = series_return(a, days, d), series_return(b, days, d)
+        if ra is not None and rb is not None:
+            out.append(ra.pct - rb.pct)
+    return out
+
+
+def _same(x: float, y: float) -> bool:
+    return (math.isnan(x) and math.isnan(y)) or abs(x - y) <= 1e-12 * max(1.0, abs(y))
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize(("n", "window"), [(2, 90), (40, 90), (400, 90), (400, 30), (1200, 7)])
+def test_daily_sigma_equals_the_loop(seed: int, n: int, window: int) -> None:
+    series = _series(seed, n)
+    for cut in (n, max(1, n // 2), max(1, n - 3)):
+        prefix = DailySeries(
+            "x", series.days[:cut], series.close[:cut], series.high[:cut], series.low[:cut], series.volume[:cut], "t"
+        )
+        got, want = daily_sigma(prefix, window), reference_daily_sigma(prefix, window)
+        assert (got is None) == (want is None)
+        if got is not None and want is not None:
+            assert got[1] == want[1]
+            assert _same(got[0], want[0])
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("days", [1, 7, 30])
+def test_gap_history_equals_the_loop(seed: int, days: int) -> None:
+    a = _series(seed, 500, subject="a")
+    b = _series(seed + 100, 480, subject="b")
+    got, want = gap_history(a, b, days), reference_gap_history(a, b, days)
+    assert len(got) == len(want)
+    assert all(_same(float(x), y) for x, y in zip(got, want, strict=True))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_frequency_at_least_equals_empirical_frequency(seed: int) -> None:
+    series = _series(seed, 300)
+    ratios = volume_ratios(series.volume, 30)
+    history = ratios[:-1][np.isfinite(ratios[:-1])]
+    for value in (*history[:20].tolist(), 0.0, 1.0, 1e9, float(np.median(history))):
+        assert frequency_at_least(history, value) == empirical_frequency(history.tolist(), value)
