@@ -431,3 +431,115 @@ def sigma_rarity(sigma: ArrayLike) -> float | None:
     s = x[-1]
     hits = np.count_nonzero(hist >= s) if s >= 0 else np.count_nonzero(hist <= s)
     return float(hits / len(hist))
+
+
+class ExpandingCounts(NamedTuple):
+    """Per row ``i``, counts over the finite values of the rows before it (``j < i``).
+
+    ``valid``: how many are finite; ``at_least`` / ``at_most``: how many are ``>= values[i]`` / ``<= values[i]``
+    (0 where ``values[i]`` is not finite).
+    """
+
+    valid: IntArray
+    at_least: IntArray
+    at_most: IntArray
+
+
+def expanding_counts(values: ArrayLike) -> ExpandingCounts:
+    """For every row, how many earlier finite values are at least / at most as large (see :class:`ExpandingCounts`).
+
+    The empirical rank of each value in its own history, for every row at once, in O(n log² n) numpy work (a merge
+    sort tree: at level ``k`` the prefix ``[0, i)`` contributes the sorted block of size ``2^k`` that bit ``k`` of
+    ``i`` selects, searched by binary search). Equal values count on both sides. What :func:`sigma_rarity` computes
+    for the last row of a series, this gives for each row of it (``sigma_rarity`` of ``values[: i + 1]``).
+    """
+    x = as_float(values)
+    n = len(x)
+    finite = np.isfinite(x)
+    valid = np.concatenate(([0], np.cumsum(finite)[:-1])).astype(np.int64) if n else np.zeros(0, np.int64)
+    at_least = np.zeros(n, np.int64)
+    at_most = np.zeros(n, np.int64)
+    if n < 2 or not finite.any():
+        return ExpandingCounts(valid, at_least, at_most)
+    # Dense ranks of the finite values (ties share a rank); non-finite rows get a rank that never matches.
+    order = np.argsort(np.where(finite, x, np.inf), kind="stable")
+    sorted_x = x[order]
+    new = np.concatenate(([True], sorted_x[1:] != sorted_x[:-1]))
+    rank = np.empty(n, np.int64)
+    rank[order] = np.cumsum(new) - 1
+    levels = max(1, int(n - 1).bit_length())
+    span = int(rank.max()) + 2
+    pos = np.arange(n, dtype=np.int64)
+    query = np.flatnonzero(finite)
+    q_rank = rank[query]
+    for k in range(levels):
+        size = 1 << k
+        block = pos >> k
+        keyed = np.where(finite, block * span + rank, block * span + span - 1)
+        tree = np.sort(keyed)  # every block of the level sorted by rank; blocks in order
+        use = ((query >> k) & 1) == 1  # bit k of i set: the block just before (i >> k) << k is in [0, i)
+        b = (query[use] >> k) - 1
+        lo = b * span
+        first_ge = np.searchsorted(tree, lo + q_rank[use], side="left")
+        first_gt = np.searchsorted(tree, lo + q_rank[use], side="right")
+        end_finite = np.searchsorted(tree, lo + span - 1, side="left")  # past the block's finite values
+        start = np.minimum(b * size, n)
+        at_least[query[use]] += end_finite - first_ge
+        at_most[query[use]] += first_gt - start
+    return ExpandingCounts(valid, at_least, at_most)
+
+
+def running_extreme_index(values: ArrayLike, *, mode: str = "max") -> IntArray:
+    """For each row, the index of the highest (``'max'``) or lowest value so far (first occurrence; -1 before any).
+
+    NaN values are skipped. ``running_extreme_index(x)[i]`` is ``extreme_index(x[: i + 1])``.
+    """
+    if mode not in ("max", "min"):
+        raise ValueError(f"mode must be 'max' or 'min', got {mode!r}")
+    x = as_float(values)
+    if len(x) == 0:
+        return np.zeros(0, np.int64)
+    y = np.where(np.isfinite(x), x if mode == "max" else -x, -np.inf)
+    best = np.maximum.accumulate(y)
+    prev = np.concatenate(([-np.inf], best[:-1]))
+    new = (y > prev) & np.isfinite(y)
+    idx = np.maximum.accumulate(np.where(new, np.arange(len(x)), -1))
+    return idx.astype(np.int64)
+
+
+def window_extreme_index(dates: DatesLike, values: ArrayLike, days: int, *, mode: str = "max") -> IntArray:
+    """For each row, the index of the high (``'max'``) or low of the ``days`` calendar days ending there.
+
+    The window of the row dated D holds the rows dated ``D - days < date <= D`` (as :func:`window_start_index`);
+    ties go to the earliest row and NaN values are skipped (-1 when the window has none).
+    ``window_extreme_index(d, x, days)[i]`` is ``window_high_low(d[: i + 1], x[: i + 1], days)``'s index.
+    Sparse table of range extremes: O(n log n).
+    """
+    if mode not in ("max", "min"):
+        raise ValueError(f"mode must be 'max' or 'min', got {mode!r}")
+    _check_window(days, "days")
+    d, x = as_dates(dates), as_float(values)
+    n = len(x)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    y = np.where(np.isfinite(x), x if mode == "max" else -x, -np.inf)
+    lo = np.searchsorted(d, d - np.timedelta64(days, "D"), side="right").astype(np.int64)
+    hi = np.arange(n, dtype=np.int64)
+    table = [hi.copy()]
+    k = 1
+    while (1 << k) <= n:
+        prev = table[-1]
+        half = 1 << (k - 1)
+        a = prev[: n - (1 << k) + 1]
+        b = prev[half : half + len(a)]
+        table.append(np.where(y[b] > y[a], b, a))  # ties: a (the earlier block) wins
+        k += 1
+    length = hi - lo + 1
+    level = np.floor(np.log2(length)).astype(np.int64)
+    out = np.empty(n, np.int64)
+    for k in np.unique(level):
+        rows = np.flatnonzero(level == k)
+        a = table[k][lo[rows]]
+        b = table[k][hi[rows] - (1 << int(k)) + 1]
+        out[rows] = np.where(y[b] > y[a], b, a)
+    return np.where(np.isfinite(y[out]), out, -1).astype(np.int64)

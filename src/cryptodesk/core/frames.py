@@ -26,12 +26,16 @@ Frame schemas (all timestamps UTC):
 ``liquidations`` exchange, asset_id, ts, side, notional_usd, source.
 ``coverage``   exchange, feed, start, end: intervals a liquidation feed was connected.
 ``assets``     asset_id, symbol, name, kind.
+
+A :class:`MarketTimeline` holds what was known over a period, so that frames at
+any moment of it are a cut in memory instead of a query (``Store.timeline``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 import polars as pl
 
@@ -146,4 +150,52 @@ class MarketFrames:
             liquidations=pl.DataFrame(schema=LIQ_SCHEMA),
             coverage=pl.DataFrame(schema=COVERAGE_SCHEMA),
             assets=pl.DataFrame(schema=ASSET_SCHEMA),
+        )
+
+
+VERSION_SCHEMA: dict[str, pl.DataType] = {"valid_from": UTC_TS, "valid_to": UTC_TS}
+"""Extra columns of a timeline's versioned frames: a row is the known one from ``valid_from`` until ``valid_to``
+(null: still the known one at the timeline's end)."""
+
+
+@dataclass(frozen=True)
+class MarketTimeline:
+    """What the store knew at every moment from ``start`` to ``end``: ``at(t)`` is ``Store.frames(t)``, cut in memory.
+
+    ``frames`` holds everything known at ``end``; its ``daily`` and ``global_daily`` hold every version of each
+    merged row (:data:`VERSION_SCHEMA`), so a cut at ``t`` keeps the version known then, even when a preferred source
+    arrived later and replaced it. Candles and price points are read from ``start - intraday_days`` on (all of them
+    when None), as ``Store.frames`` reads them from ``t - intraday_days``.
+    """
+
+    start: datetime
+    end: datetime
+    frames: MarketFrames
+    intraday_days: int | None = None
+
+    def at(self, as_of: datetime, assets: Collection[str] | None = None) -> MarketFrames:
+        """The frames known at ``as_of`` (``start <= as_of <= end``), limited to ``assets`` when given."""
+        if not self.start <= as_of <= self.end:
+            raise ValueError(f"as_of {as_of.isoformat()} is outside the timeline {self.start} .. {self.end}")
+        f = self.frames
+        t = pl.lit(as_of, dtype=UTC_TS)
+        current = (pl.col("valid_from") <= t) & (pl.col("valid_to").is_null() | (pl.col("valid_to") > t))
+        mine = pl.lit(True) if assets is None else pl.col("asset_id").is_in(list(assets))
+        since = None if self.intraday_days is None else as_of - timedelta(days=self.intraday_days)
+        fresh_candle = pl.lit(True) if since is None else pl.col("open_time") >= pl.lit(since, dtype=UTC_TS)
+        fresh_point = pl.lit(True) if since is None else pl.col("ts") >= pl.lit(since, dtype=UTC_TS)
+        end = pl.col("end")
+        return replace(
+            f,
+            as_of=as_of,
+            daily=f.daily.filter(current & mine).select(list(DAILY_SCHEMA)),
+            intraday=f.intraday.filter((pl.col("close_time") <= t) & fresh_candle & mine),
+            points=f.points.filter((pl.col("ts") <= t) & fresh_point & mine),
+            global_daily=f.global_daily.filter(current).select(list(GLOBAL_DAILY_SCHEMA)),
+            global_points=f.global_points.filter(pl.col("ts") <= t),
+            liquidations=f.liquidations.filter((pl.col("ts") <= t) & mine),
+            coverage=f.coverage.filter(pl.col("start") <= t).with_columns(
+                pl.when(end.is_null() | (end > t)).then(t).otherwise(end).alias("end")
+            ),
+            assets=f.assets.filter(mine),
         )

@@ -22,7 +22,7 @@ valued at the close).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 import duckdb
@@ -103,24 +103,26 @@ def daily_sql(assets: list[str] | None) -> str:
     """
 
 
-def intraday_sql(assets: list[str] | None) -> str:
-    """Closed sub-daily candles (close_time <= ``$as_of``)."""
+def intraday_sql(assets: list[str] | None, *, since: bool = False) -> str:
+    """Closed sub-daily candles (close_time <= ``$as_of``; with ``since``, opened at or after ``$since``)."""
+    lower = " AND open_time >= $since" if since else ""
     return f"""
     SELECT * FROM (
         SELECT asset_id, source, venue, "interval", open_time,
                open_time + to_seconds({_interval_case()}) AS close_time, open, high, low, close, volume
         FROM candles
-        WHERE {_interval_case()} IS NOT NULL AND open_time <= $as_of{_asset_filter(assets)}
+        WHERE {_interval_case()} IS NOT NULL AND open_time <= $as_of{lower}{_asset_filter(assets)}
     ) WHERE close_time <= $as_of
     ORDER BY asset_id, source, venue, "interval", open_time
     """
 
 
-def points_sql(assets: list[str] | None) -> str:
-    """Sub-daily (non-midnight) snapshots with ts <= ``$as_of``."""
+def points_sql(assets: list[str] | None, *, since: bool = False) -> str:
+    """Sub-daily (non-midnight) snapshots with ts <= ``$as_of`` (with ``since``, ts >= ``$since``)."""
+    lower = " AND ts >= $since" if since else ""
     return f"""
     SELECT asset_id, source, ts, price, market_cap, volume_24h FROM snapshots
-    WHERE epoch_us(ts) % {DAY_US} <> 0 AND ts <= $as_of{_asset_filter(assets)}
+    WHERE epoch_us(ts) % {DAY_US} <> 0 AND ts <= $as_of{lower}{_asset_filter(assets)}
     ORDER BY asset_id, ts, source
     """
 
@@ -191,10 +193,17 @@ def universe(con: duckdb.DuckDBPyConnection, as_of: datetime, *, top_n: int, fre
     return [str(a) for a in frame.get_column("asset_id").to_list()] if frame.height else []
 
 
-def load_frames(con: duckdb.DuckDBPyConnection, as_of: datetime, assets: list[str] | None) -> fr.MarketFrames:
-    """Run every frame query for ``as_of`` and conform the results to the MarketFrames schemas."""
+def load_frames(
+    con: duckdb.DuckDBPyConnection, as_of: datetime, assets: list[str] | None, *, intraday_days: int | None = None
+) -> fr.MarketFrames:
+    """Run every frame query for ``as_of`` and conform the results to the MarketFrames schemas.
+
+    With ``intraday_days``, candles and price points are read from ``as_of - intraday_days`` on only.
+    """
     params: dict[str, Any] = {"as_of": as_of}
     with_assets: dict[str, Any] = dict(params, assets=assets) if assets is not None else params
+    since = None if intraday_days is None else as_of - timedelta(days=intraday_days)
+    sub_daily = dict(with_assets, since=since) if since is not None else with_assets
 
     def get(sql: str, schema: Mapping[str, pl.DataType], p: Mapping[str, Any]) -> pl.DataFrame:
         return conform(fetch(con, sql, p), schema)
@@ -202,8 +211,8 @@ def load_frames(con: duckdb.DuckDBPyConnection, as_of: datetime, assets: list[st
     return fr.MarketFrames(
         as_of=as_of,
         daily=get(daily_sql(assets), fr.DAILY_SCHEMA, with_assets),
-        intraday=get(intraday_sql(assets), fr.INTRADAY_SCHEMA, with_assets),
-        points=get(points_sql(assets), fr.POINTS_SCHEMA, with_assets),
+        intraday=get(intraday_sql(assets, since=since is not None), fr.INTRADAY_SCHEMA, sub_daily),
+        points=get(points_sql(assets, since=since is not None), fr.POINTS_SCHEMA, sub_daily),
         global_daily=get(GLOBAL_DAILY_SQL, fr.GLOBAL_DAILY_SCHEMA, params),
         global_points=get(GLOBAL_POINTS_SQL, fr.GLOBAL_POINTS_SCHEMA, params),
         calendar=get(CALENDAR_SQL, fr.CALENDAR_SCHEMA, {}),

@@ -30,13 +30,14 @@ import duckdb
 import polars as pl
 
 from cryptodesk.core.errors import ConfigError, DeskError, StoreError, StoreLockedError
-from cryptodesk.core.frames import MarketFrames
+from cryptodesk.core.frames import MarketFrames, MarketTimeline
 from cryptodesk.core.models import TABLES, Batch
 from cryptodesk.core.timeutil import utc_now
 from cryptodesk.store import _health
 from cryptodesk.store._frames import load_frames, universe
 from cryptodesk.store._ingest import TableResult, stage_frame, upsert_table
 from cryptodesk.store._sql import run, scalar
+from cryptodesk.store._timeline import load_timeline, universes
 from cryptodesk.store.schema import migrate
 
 
@@ -80,6 +81,13 @@ class IngestResult:
     def conflicts(self) -> int:
         """Conflict records (key x column) over all tables."""
         return sum(t.conflicts for t in self.tables.values())
+
+
+def _aware(moment: datetime, parameter: str) -> datetime:
+    """``moment`` in UTC (a ConfigError naming ``parameter`` when it is naive)."""
+    if moment.tzinfo is None:
+        raise ConfigError(f"{parameter} must be timezone-aware (UTC)", parameter=parameter)
+    return moment.astimezone(UTC)
 
 
 def _first_line(error: BaseException) -> str:
@@ -242,13 +250,38 @@ class Store:
             )
 
     # ------------------------------------------------------------------ reading
-    def frames(self, as_of: datetime, *, assets: list[str] | None = None) -> MarketFrames:
-        """Everything known at ``as_of`` (aware datetime), merged by source preference (see ``_frames``)."""
-        if as_of.tzinfo is None:
-            raise ConfigError("as_of must be timezone-aware (UTC)", parameter="as_of")
-        moment = as_of.astimezone(UTC)
+    def frames(
+        self, as_of: datetime, *, assets: list[str] | None = None, intraday_days: int | None = None
+    ) -> MarketFrames:
+        """Everything known at ``as_of`` (aware datetime), merged by source preference (see ``_frames``).
+
+        ``intraday_days`` limits candles and price points to the last that many days before ``as_of``.
+        """
+        moment = _aware(as_of, "as_of")
         with self._lock, self._translate("reading frames"):
-            return load_frames(self.con, moment, assets)
+            return load_frames(self.con, moment, assets, intraday_days=intraday_days)
+
+    def timeline(
+        self, start: datetime, end: datetime, *, assets: list[str] | None = None, intraday_days: int | None = None
+    ) -> MarketTimeline:
+        """What the store knew at every moment from ``start`` to ``end``, read once (see ``_timeline``).
+
+        ``timeline(...).at(t, assets)`` equals ``frames(t, assets=assets, intraday_days=intraday_days)`` for
+        every ``t`` in the period and every subset of ``assets``.
+        """
+        first, last = _aware(start, "start"), _aware(end, "end")
+        if last < first:
+            raise ConfigError("timeline: end must not be before start", parameter="end")
+        with self._lock, self._translate("reading the timeline"):
+            return load_timeline(self.con, first, last, assets, intraday_days=intraday_days)
+
+    def universes(self, moments: list[datetime], *, top_n: int = 100, fresh_days: int = 7) -> dict[datetime, list[str]]:
+        """:meth:`universe` at each of ``moments`` (keys are the moments in UTC)."""
+        if top_n < 1 or fresh_days < 0:
+            raise ConfigError("universe: top_n must be >= 1 and fresh_days >= 0", parameter="top_n")
+        utc_moments = [_aware(m, "moment") for m in moments]
+        with self._lock, self._translate("choosing the asset universes"):
+            return universes(self.con, utc_moments, top_n=top_n, fresh_days=fresh_days)
 
     def universe(self, as_of: datetime, *, top_n: int = 100, fresh_days: int = 7) -> list[str]:
         """Assets worth analysing at ``as_of``: the ``top_n`` largest with a daily row in the last ``fresh_days``.

@@ -1,0 +1,184 @@
+"""Every row's point-in-time state: the :class:`AssetState` an asset had when each of its daily rows was the latest.
+
+:func:`asset_history` runs each kernel once over an asset's whole daily series and keeps the value of **every
+row**, so the state as of any later moment is a lookup (:func:`state_at`) instead of a recomputation: a replay over
+ten years costs one pass, not one pass a day. It is exact because every indicator of
+:func:`cryptodesk.analytics.asof.asset_state` at row ``i`` depends on rows ``0..i`` only and is computed the same way
+from them (moving averages and RSI by the same TA-Lib recursion from the same first row, windows by calendar days
+ending at row ``i``, ranks over rows ``0..i``); ``tests/analytics/test_history.py`` checks ``state_at(h, i)`` against
+``asset_state`` of the first ``i + 1`` rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import numpy as np
+import numpy.typing as npt
+
+from cryptodesk.analytics import kernels as k
+from cryptodesk.analytics.common import (
+    MAX_STALE_DAYS,
+    RSI_PERIOD,
+    SMA_LONG,
+    SMA_SHORT,
+    VOLUME_DAYS,
+    WINDOW_DAYS,
+    finite,
+)
+from cryptodesk.analytics.intraday import last_price
+from cryptodesk.analytics.types import WINDOWS, AssetState, Change, Extreme, IntradayRange
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+EPOCH = date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class AssetHistory:
+    """One asset's daily rows (oldest first, one per date, each with a close) and every row's indicators.
+
+    ``days`` are day numbers (days since 1970-01-01). Index arrays hold a row number, or -1 where undefined:
+    ``change_base[w]`` the start row of window ``w``, ``high_52w`` etc. the row of the extreme.
+    """
+
+    asset_id: str
+    days: IntArray
+    close: FloatArray
+    volume: FloatArray
+    market_cap: FloatArray
+    source: list[str]
+    sma50: FloatArray
+    sma200: FloatArray
+    sigma: FloatArray
+    sigma_rarity: FloatArray
+    rsi14: FloatArray
+    drawdown: FloatArray
+    volume_avg30: FloatArray
+    volume_ratio: FloatArray
+    high_52w: IntArray
+    low_52w: IntArray
+    ath: IntArray
+    atl: IntArray
+    change_base: dict[str, IntArray]
+
+    def __len__(self) -> int:
+        return len(self.days)
+
+
+def asset_history(
+    asset_id: str,
+    *,
+    days: IntArray,
+    close: FloatArray,
+    volume: FloatArray,
+    market_cap: FloatArray,
+    source: list[str],
+) -> AssetHistory:
+    """Every row's indicators of one asset (rows sorted by day, one per day, closes not null)."""
+    dates = (days.astype("datetime64[D]")).astype("datetime64[D]")
+    sigma = k.sigma_distance(close, SMA_SHORT)
+    counts = k.expanding_counts(sigma)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hits = np.where(sigma >= 0, counts.at_least, counts.at_most) + 1
+        rarity = np.where(np.isfinite(sigma), hits / (counts.valid + 1), np.nan)
+    bases: dict[str, IntArray] = {}
+    for window in WINDOWS:
+        if window == "ytd":
+            idx = k.ytd_base_index(dates, tolerance=MAX_STALE_DAYS)
+        else:
+            idx = k.lookback_index(dates, WINDOW_DAYS[window], tolerance=MAX_STALE_DAYS)
+        ok = (idx >= 0) & (idx != np.arange(len(idx)))
+        with np.errstate(invalid="ignore"):
+            ok &= close[np.maximum(idx, 0)] > 0
+        bases[window] = np.where(ok, idx, -1).astype(np.int64)
+    return AssetHistory(
+        asset_id=asset_id,
+        days=days,
+        close=close,
+        volume=volume,
+        market_cap=market_cap,
+        source=source,
+        sma50=k.sma(close, SMA_SHORT),
+        sma200=k.sma(close, SMA_LONG),
+        sigma=sigma,
+        sigma_rarity=rarity,
+        rsi14=k.rsi(close, RSI_PERIOD),
+        drawdown=k.drawdown(close),
+        volume_avg30=k.trailing_mean_days(dates, volume, VOLUME_DAYS),
+        volume_ratio=k.volume_ratio(dates, volume, VOLUME_DAYS),
+        high_52w=k.window_extreme_index(dates, close, k.DAYS_52W, mode="max"),
+        low_52w=k.window_extreme_index(dates, close, k.DAYS_52W, mode="min"),
+        ath=k.running_extreme_index(close, mode="max"),
+        atl=k.running_extreme_index(close, mode="min"),
+        change_base=bases,
+    )
+
+
+def day_of(n: int | np.integer) -> date:
+    """The date of day number ``n``."""
+    return EPOCH + timedelta(days=int(n))
+
+
+def state_at(
+    h: AssetHistory,
+    i: int,
+    *,
+    symbol: str,
+    name: str,
+    latest: tuple[float, datetime, str] | None = None,
+    intraday: IntradayRange | None = None,
+) -> AssetState:
+    """The :class:`AssetState` of ``h``'s asset when row ``i`` was its latest (``asset_state`` of rows ``0..i``)."""
+    close = float(h.close[i])
+    close_date = day_of(h.days[i])
+    source = h.source[i]
+    price, when, price_source = last_price(latest, close, close_date, source)
+    sma50, sma200 = finite(h.sma50[i]), finite(h.sma200[i])
+    volume, avg = finite(h.volume[i]), finite(h.volume_avg30[i])
+    changes: dict[str, Change] = {}
+    for window in WINDOWS:
+        j = int(h.change_base[window][i])
+        if j >= 0:
+            base = float(h.close[j])
+            changes[window] = Change(window, close / base - 1.0, base, day_of(h.days[j]), close, close_date)
+    cap = finite(h.market_cap[i])
+    return AssetState(
+        asset_id=h.asset_id,
+        symbol=symbol,
+        name=name,
+        close=close,
+        close_date=close_date,
+        daily_source=source,
+        last_price=price,
+        last_time=when,
+        price_source=price_source,
+        changes=changes,
+        sma50=sma50,
+        sma200=sma200,
+        dist_sma50_pct=None if sma50 is None or sma50 <= 0 else close / sma50 - 1.0,
+        dist_sma200_pct=None if sma200 is None or sma200 <= 0 else close / sma200 - 1.0,
+        dist_sma50_sigma=finite(h.sigma[i]),
+        sigma_rarity=finite(h.sigma_rarity[i]),
+        rsi14=finite(h.rsi14[i]),
+        high_52w=_extreme(h, h.high_52w[i]),
+        low_52w=_extreme(h, h.low_52w[i]),
+        ath=_extreme(h, h.ath[i]),
+        atl=_extreme(h, h.atl[i]),
+        drawdown_from_ath=finite(h.drawdown[i]),
+        volume=volume,
+        volume_avg30=avg,
+        volume_ratio=finite(h.volume_ratio[i]),
+        market_cap=cap if cap is not None and cap > 0 else None,
+        intraday=intraday,
+    )
+
+
+def closed_at(h: AssetHistory, i: int) -> datetime:
+    """When row ``i``'s day closed (the end of its UTC day)."""
+    return datetime.combine(day_of(h.days[i]) + timedelta(days=1), time(0), tzinfo=UTC)
+
+
+def _extreme(h: AssetHistory, j: np.integer) -> Extreme | None:
+    return None if j < 0 else Extreme(float(h.close[j]), day_of(h.days[j]))

@@ -1,0 +1,212 @@
+"""Point-in-time analysis of many moments from one timeline: per-row histories instead of a recomputation a day.
+
+A :class:`SeriesBook` lays out a :class:`~cryptodesk.core.frames.MarketTimeline`'s daily rows per asset (their
+latest versions) and knows, for every moment ``t`` of the period, how many of each asset's rows were known then.
+Where that is a prefix of the rows, with the values they have now, the analysis at ``t`` is a lookup into
+:func:`~cryptodesk.analytics.history.asset_history` arrays (:class:`AnalysisReplay`). Moments where it is not
+(a preferred source replaced a row after it was first known, or a later day became known before an earlier one)
+are *unsettled*; :meth:`SeriesBook.settled` says so and callers analyse the cut frames directly there.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from cryptodesk.analytics.common import asset_names, registry_names, utc
+from cryptodesk.analytics.history import AssetHistory, asset_history, state_at
+from cryptodesk.analytics.intraday import day_start, intraday_ranges, latest_observations
+from cryptodesk.analytics.market import market_state
+from cryptodesk.analytics.types import Analysis, AssetState, IntradayRange
+from cryptodesk.core.frames import MarketFrames, MarketTimeline
+from cryptodesk.core.timeutil import zone
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+TOTAL = "total_market_cap"
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def micros(t: datetime) -> int:
+    """``t`` as microseconds since the Unix epoch (exact integer arithmetic)."""
+    return (utc(t) - EPOCH) // timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class BookSeries:
+    """One subject's rows in a :class:`SeriesBook` (numpy views; ``known`` is the running max of ``valid_from``)."""
+
+    subject: str
+    days: IntArray
+    close: FloatArray
+    high: FloatArray
+    low: FloatArray
+    volume: FloatArray
+    market_cap: FloatArray
+    source: list[str]
+    known: IntArray
+
+    def rows_at(self, t_us: int) -> int:
+        """How many leading rows were all known at ``t_us`` (the prefix length where the moment is settled)."""
+        return int(np.searchsorted(self.known, t_us, side="right"))
+
+
+class SeriesBook:
+    """A timeline's daily rows per asset and its index series, with the moments where prefixes are exact."""
+
+    def __init__(self, timeline: MarketTimeline) -> None:
+        self.timeline = timeline
+        intervals: list[tuple[int, int]] = []
+        self.assets: dict[str, BookSeries] = {}
+        daily = timeline.frames.daily
+        if daily.height:
+            for key, series in _series_of(daily, ["asset_id", "date"], intervals).items():
+                self.assets[key] = series
+        self.total: BookSeries | None = None
+        index = timeline.frames.global_daily.filter(pl.col("close").is_not_null())
+        if index.height:
+            got = _series_of(index.with_columns(pl.lit(TOTAL).alias("asset_id")), ["asset_id", "date"], intervals)
+            self.total = got.get(TOTAL)
+        merged = _merge(intervals)
+        self._starts = np.array([a for a, _ in merged], dtype=np.int64)
+        self._ends = np.array([b for _, b in merged], dtype=np.int64)
+
+    def settled(self, t: datetime) -> bool:
+        """Whether at ``t`` every series' known rows are a prefix of its rows, with their current values."""
+        t_us = micros(t)
+        i = int(np.searchsorted(self._starts, t_us, side="right")) - 1
+        return i < 0 or t_us >= self._ends[i]
+
+    @property
+    def unsettled(self) -> list[tuple[int, int]]:
+        """The unsettled periods, ``[start, end)`` in microseconds since the epoch."""
+        return list(zip(self._starts.tolist(), self._ends.tolist(), strict=True))
+
+
+def _series_of(frame: pl.DataFrame, keys: list[str], intervals: list[tuple[int, int]]) -> dict[str, BookSeries]:
+    """Latest versions per asset from a versioned frame sorted by (asset, date, valid_from); appends the unsettled
+    periods it finds to ``intervals``."""
+    vf = pl.col("valid_from").dt.epoch("us")
+    per_key = frame.group_by(keys, maintain_order=True).agg(vf.min().alias("_first"), vf.max().alias("_final"))
+    final = frame.filter(pl.col("valid_to").is_null())
+    if final.height != per_key.height:
+        raise ValueError("timeline: every (asset, date) must have exactly one current version")
+    # A key first known at `_first` and replaced at `_final`: unsettled in between.
+    replaced = per_key.filter(pl.col("_first") < pl.col("_final"))
+    intervals.extend(zip(replaced["_first"].to_list(), replaced["_final"].to_list(), strict=True))
+    final = final.with_columns(per_key["_final"].alias("_vf"))
+    # A row known later than a later-dated row of the same asset: unsettled from that later row's time to its own.
+    later_min = pl.col("_vf").reverse().cum_min().reverse().shift(-1).over("asset_id")
+    early = final.with_columns(later_min.alias("_next")).filter(pl.col("_next") < pl.col("_vf"))
+    intervals.extend(zip(early["_next"].to_list(), early["_vf"].to_list(), strict=True))
+    final = final.with_columns(pl.col("_vf").cum_max().over("asset_id").alias("_known"))
+    ids = final.get_column("asset_id")
+    starts = np.flatnonzero(np.concatenate(([True], (ids[1:] != ids[:-1]).to_numpy()))).tolist()
+    bounds = [*starts, final.height]
+    days = final.get_column("date").cast(pl.Int32).to_numpy().astype(np.int64)
+    cols = {c: _floats(final, c) for c in ("close", "high", "low", "volume", "market_cap")}
+    known = final.get_column("_known").to_numpy().astype(np.int64)
+    sources = [str(s) for s in final.get_column("source").to_list()]
+    out: dict[str, BookSeries] = {}
+    for a, b in itertools.pairwise(bounds):
+        out[str(ids[a])] = BookSeries(
+            subject=str(ids[a]),
+            days=days[a:b],
+            close=cols["close"][a:b],
+            high=cols["high"][a:b],
+            low=cols["low"][a:b],
+            volume=cols["volume"][a:b],
+            market_cap=cols["market_cap"][a:b],
+            source=sources[a:b],
+            known=known[a:b],
+        )
+    return out
+
+
+def _floats(df: pl.DataFrame, column: str) -> FloatArray:
+    if column not in df.columns:
+        return np.full(df.height, np.nan)
+    return df.get_column(column).cast(pl.Float64).fill_null(float("nan")).to_numpy().astype(np.float64)
+
+
+def _merge(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(i for i in intervals if i[0] < i[1]):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+class AnalysisReplay:
+    """The :func:`~cryptodesk.analytics.asof.analyze` result at any settled moment of a :class:`SeriesBook`.
+
+    Histories are built on first use per asset and kept. ``analysis_at(frames)`` equals ``analyze(frames)`` for
+    the book's timeline cut at ``frames.as_of`` (within 1e-9; tests/analytics/test_replay.py).
+    """
+
+    def __init__(self, book: SeriesBook) -> None:
+        self.book = book
+        self._histories: dict[str, AssetHistory] = {}
+        self._names = asset_names(book.timeline.frames.assets)
+
+    def history(self, asset_id: str) -> AssetHistory | None:
+        """The asset's row histories (None when the book has no rows for it)."""
+        h = self._histories.get(asset_id)
+        if h is None:
+            s = self.book.assets.get(asset_id)
+            if s is None:
+                return None
+            h = asset_history(
+                asset_id, days=s.days, close=s.close, volume=s.volume, market_cap=s.market_cap, source=s.source
+            )
+            self._histories[asset_id] = h
+        return h
+
+    def rows_at(self, t: datetime, assets: list[str]) -> dict[str, int]:
+        """Per asset of ``assets`` with rows known at ``t``: the index of its latest known row (sorted by id)."""
+        t_us = micros(t)
+        out: dict[str, int] = {}
+        for aid in sorted(assets):
+            s = self.book.assets.get(aid)
+            n = s.rows_at(t_us) if s is not None else 0
+            if n:
+                out[aid] = n - 1
+        return out
+
+    def states_at(
+        self,
+        t: datetime,
+        assets: list[str],
+        *,
+        latest: dict[str, tuple[float, datetime, str]] | None = None,
+        intraday: dict[str, IntradayRange] | None = None,
+    ) -> dict[str, AssetState]:
+        """The states of ``assets`` at ``t`` (sorted by id; assets with no known row are left out)."""
+        out: dict[str, AssetState] = {}
+        for aid, i in self.rows_at(t, assets).items():
+            h = self.history(aid)
+            assert h is not None
+            symbol, name = self._names.get(aid) or registry_names(aid)
+            out[aid] = state_at(
+                h, i, symbol=symbol, name=name, latest=(latest or {}).get(aid), intraday=(intraday or {}).get(aid)
+            )
+        return out
+
+    def analysis_at(self, frames: MarketFrames, *, tz: str, assets: list[str] | None = None) -> Analysis:
+        """``analyze(frames, tz=tz)`` for frames cut from the book's timeline at a settled moment."""
+        zi = zone(tz, parameter="tz")
+        as_of = utc(frames.as_of)
+        ids = sorted(assets if assets is not None else frames.daily.get_column("asset_id").unique().to_list())
+        ranges = intraday_ranges(frames, day_start=day_start(as_of, zi), as_of=as_of, assets=ids)
+        latest = latest_observations(frames, as_of=as_of, assets=ids)
+        states = self.states_at(as_of, ids, latest=latest, intraday=ranges)
+        return Analysis(as_of=as_of, market=market_state(frames), assets=states)
