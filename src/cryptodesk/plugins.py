@@ -59,7 +59,7 @@ def register_builtins(hub: PluginHub) -> None:
     for fmt in builtin_formats():
         hub.add_format(fmt)
     for name, fn in default_registry():
-        hub.detectors.register(name, fn)
+        hub.detectors.register(name, fn, complete=False)  # the built-ins read no market state or sub-daily data
     hub.add_renderer("md", to_markdown)
     hub.add_renderer("json", lambda story: json.dumps(to_json(story), indent=2, ensure_ascii=False) + "\n")
     hub.add_renderer("html", story_page)

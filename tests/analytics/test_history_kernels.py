@@ -72,3 +72,15 @@ def test_window_extreme_index_equals_window_high_low(seed: int, n: int, ties: bo
         want_hi, want_lo = k.window_high_low(d[: i + 1], x[: i + 1], days)
         assert hi[i] == (-1 if want_hi is None else want_hi)
         assert lo[i] == (-1 if want_lo is None else want_lo)
+
+
+@pytest.mark.parametrize(("seed", "n", "ties"), CASES)
+@pytest.mark.parametrize("mode", ["max", "min"])
+def test_previous_reach_index_equals_a_backward_scan(seed: int, n: int, ties: bool, mode: str) -> None:
+    _, x = _series(seed, n, ties=ties)
+    got = k.previous_reach_index(x, mode=mode)
+    for i in range(n):
+        past = x[:i]
+        with np.errstate(invalid="ignore"):
+            hits = np.flatnonzero(past >= x[i] if mode == "max" else past <= x[i])
+        assert got[i] == (int(hits[-1]) if hits.size else -1), i

@@ -60,11 +60,13 @@ def daily() -> pl.DataFrame:
 
 
 def close_enough(a: object, b: object) -> bool:
-    """Floats within TOL (relative above 1); everything else equal, recursing into dataclasses and dicts."""
+    """Floats within TOL (relative above 1); everything else equal, recursing into dataclasses, dicts and lists."""
     if isinstance(a, float) and isinstance(b, float):
         return abs(a - b) <= TOL * max(1.0, abs(b))
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(close_enough(a[x], b[x]) for x in a)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(close_enough(x, y) for x, y in zip(a, b, strict=True))
     if hasattr(a, "__dataclass_fields__") and type(a) is type(b):
         return all(close_enough(getattr(a, f.name), getattr(b, f.name)) for f in fields(a))  # type: ignore[arg-type]
     return a == b

@@ -13,6 +13,7 @@ import pytest
 
 from cryptodesk.events._series import DailySeries
 from cryptodesk.events.base import empirical_frequency, frequency_at_least
+from cryptodesk.events.levels import MAX_LEVELS_SCANNED, levels_crossed, roundness
 from cryptodesk.events.moves import daily_sigma
 from cryptodesk.events.relative import gap_history, series_return
 from cryptodesk.events.volume import volume_ratios
@@ -102,3 +103,31 @@ def test_frequency_at_least_equals_empirical_frequency(seed: int) -> None:
     history = ratios[:-1][np.isfinite(ratios[:-1])]
     for value in (*history[:20].tolist(), 0.0, 1.0, 1e9, float(np.median(history))):
         assert frequency_at_least(history, value) == empirical_frequency(history.tolist(), value)
+
+
+def reference_levels_crossed(prev: float, close: float) -> list[tuple[float, float]]:
+    """levels_crossed before the scan was limited to the multiples between the two closes."""
+    lo, hi = min(prev, close), max(prev, close)
+    if not (lo > 0 and math.isfinite(hi)) or lo == hi:
+        return []
+    up = close > prev
+    out: list[tuple[float, float]] = []
+    for e in range(math.floor(math.log10(lo)), math.floor(math.log10(hi)) + 1):
+        step = 10.0 ** (e - 1)
+        for k in range(10, 100):
+            value = float(f"{k * step:.12g}")
+            if (up and prev < value <= close) or (not up and prev >= value > close):
+                out.append((value, roundness(k)))
+        if len(out) > MAX_LEVELS_SCANNED:
+            break
+    return sorted(out)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_levels_crossed_equals_the_full_scan(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    pairs = [(float(a), float(a * np.exp(rng.normal(0, 0.3)))) for a in np.exp(rng.uniform(-12, 30, 300))]
+    pairs += [(19_999.0, 20_000.0), (20_000.0, 19_999.99), (1e12, 9.99e11), (0.1, 0.1000001), (999.99, 1000.0)]
+    for prev, close in pairs:
+        got = [(lv.value, lv.roundness) for lv in levels_crossed(prev, close)]
+        assert got == reference_levels_crossed(prev, close), (prev, close)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
@@ -107,7 +108,8 @@ def finite(v: object) -> float | None:
     """``v`` as a float when it is a finite number, else None."""
     if isinstance(v, bool) or not isinstance(v, int | float):
         return None
-    return float(v) if np.isfinite(v) else None
+    f = float(v)
+    return f if math.isfinite(f) else None
 
 
 def last_finite(arr: np.ndarray) -> float | None:

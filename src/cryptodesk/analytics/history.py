@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -25,7 +26,6 @@ from cryptodesk.analytics.common import (
     SMA_SHORT,
     VOLUME_DAYS,
     WINDOW_DAYS,
-    finite,
 )
 from cryptodesk.analytics.intraday import last_price
 from cryptodesk.analytics.types import WINDOWS, AssetState, Change, Extreme, IntradayRange
@@ -65,6 +65,11 @@ class AssetHistory:
 
     def __len__(self) -> int:
         return len(self.days)
+
+    @cached_property
+    def rows(self) -> _Rows:
+        """The histories as Python values (built on first use)."""
+        return _Rows(self)
 
 
 def asset_history(
@@ -121,6 +126,31 @@ def day_of(n: int | np.integer) -> date:
     return EPOCH + timedelta(days=int(n))
 
 
+class _Rows:
+    """An :class:`AssetHistory` as Python values (None where undefined), for building states row by row."""
+
+    def __init__(self, h: AssetHistory) -> None:
+        self.dates = [EPOCH + timedelta(days=d) for d in h.days.tolist()]
+        self.close: list[float] = h.close.tolist()
+        self.sma50, self.sma200 = _optional(h.sma50), _optional(h.sma200)
+        self.sigma, self.rarity, self.rsi = _optional(h.sigma), _optional(h.sigma_rarity), _optional(h.rsi14)
+        self.drawdown, self.volume = _optional(h.drawdown), _optional(h.volume)
+        self.avg30, self.ratio = _optional(h.volume_avg30), _optional(h.volume_ratio)
+        with np.errstate(invalid="ignore"):
+            self.cap = _optional(np.where(h.market_cap > 0, h.market_cap, np.nan))
+        self.hi52, self.lo52 = h.high_52w.tolist(), h.low_52w.tolist()
+        self.ath, self.atl = h.ath.tolist(), h.atl.tolist()
+        self.bases = [(w, h.change_base[w].tolist()) for w in WINDOWS]
+
+    def extreme(self, j: int) -> Extreme | None:
+        return None if j < 0 else Extreme(self.close[j], self.dates[j])
+
+
+def _optional(values: FloatArray) -> list[float | None]:
+    ok = np.isfinite(values)
+    return [v if good else None for v, good in zip(values.tolist(), ok.tolist(), strict=True)]
+
+
 def state_at(
     h: AssetHistory,
     i: int,
@@ -131,19 +161,18 @@ def state_at(
     intraday: IntradayRange | None = None,
 ) -> AssetState:
     """The :class:`AssetState` of ``h``'s asset when row ``i`` was its latest (``asset_state`` of rows ``0..i``)."""
-    close = float(h.close[i])
-    close_date = day_of(h.days[i])
+    r = h.rows
+    close = r.close[i]
+    close_date = r.dates[i]
     source = h.source[i]
     price, when, price_source = last_price(latest, close, close_date, source)
-    sma50, sma200 = finite(h.sma50[i]), finite(h.sma200[i])
-    volume, avg = finite(h.volume[i]), finite(h.volume_avg30[i])
+    sma50, sma200 = r.sma50[i], r.sma200[i]
     changes: dict[str, Change] = {}
-    for window in WINDOWS:
-        j = int(h.change_base[window][i])
+    for window, base_rows in r.bases:
+        j = base_rows[i]
         if j >= 0:
-            base = float(h.close[j])
-            changes[window] = Change(window, close / base - 1.0, base, day_of(h.days[j]), close, close_date)
-    cap = finite(h.market_cap[i])
+            base = r.close[j]
+            changes[window] = Change(window, close / base - 1.0, base, r.dates[j], close, close_date)
     return AssetState(
         asset_id=h.asset_id,
         symbol=symbol,
@@ -159,18 +188,18 @@ def state_at(
         sma200=sma200,
         dist_sma50_pct=None if sma50 is None or sma50 <= 0 else close / sma50 - 1.0,
         dist_sma200_pct=None if sma200 is None or sma200 <= 0 else close / sma200 - 1.0,
-        dist_sma50_sigma=finite(h.sigma[i]),
-        sigma_rarity=finite(h.sigma_rarity[i]),
-        rsi14=finite(h.rsi14[i]),
-        high_52w=_extreme(h, h.high_52w[i]),
-        low_52w=_extreme(h, h.low_52w[i]),
-        ath=_extreme(h, h.ath[i]),
-        atl=_extreme(h, h.atl[i]),
-        drawdown_from_ath=finite(h.drawdown[i]),
-        volume=volume,
-        volume_avg30=avg,
-        volume_ratio=finite(h.volume_ratio[i]),
-        market_cap=cap if cap is not None and cap > 0 else None,
+        dist_sma50_sigma=r.sigma[i],
+        sigma_rarity=r.rarity[i],
+        rsi14=r.rsi[i],
+        high_52w=r.extreme(r.hi52[i]),
+        low_52w=r.extreme(r.lo52[i]),
+        ath=r.extreme(r.ath[i]),
+        atl=r.extreme(r.atl[i]),
+        drawdown_from_ath=r.drawdown[i],
+        volume=r.volume[i],
+        volume_avg30=r.avg30[i],
+        volume_ratio=r.ratio[i],
+        market_cap=r.cap[i],
         intraday=intraday,
     )
 
@@ -178,7 +207,3 @@ def state_at(
 def closed_at(h: AssetHistory, i: int) -> datetime:
     """When row ``i``'s day closed (the end of its UTC day)."""
     return datetime.combine(day_of(h.days[i]) + timedelta(days=1), time(0), tzinfo=UTC)
-
-
-def _extreme(h: AssetHistory, j: np.integer) -> Extreme | None:
-    return None if j < 0 else Extreme(float(h.close[j]), day_of(h.days[j]))

@@ -543,3 +543,93 @@ def window_extreme_index(dates: DatesLike, values: ArrayLike, days: int, *, mode
         b = table[k][hi[rows] - (1 << int(k)) + 1]
         out[rows] = np.where(y[b] > y[a], b, a)
     return np.where(np.isfinite(y[out]), out, -1).astype(np.int64)
+
+
+def previous_reach_index(values: ArrayLike, *, mode: str = "max") -> IntArray:
+    """For each row ``i``, the last row ``j < i`` whose value is at least (``'max'``) or at most (``'min'``) ``x[i]``.
+
+    -1 where there is none or ``x[i]`` is NaN; NaN values never qualify. "Highest since": the day after row
+    ``previous_reach_index(x)[i]`` starts the run of lower values that row ``i`` tops. Binary lifting over a sparse
+    table of range maxima: O(n log n) for every row at once.
+    """
+    if mode not in ("max", "min"):
+        raise ValueError(f"mode must be 'max' or 'min', got {mode!r}")
+    x = as_float(values)
+    n = len(x)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    y = np.where(np.isfinite(x), x if mode == "max" else -x, -np.inf)
+    # table[k][p] = max(y[p - 2^k + 1 .. p]) for p >= 2^k - 1 (windows ending at p)
+    table = [y]
+    k = 1
+    while (1 << k) <= n:
+        prev, half = table[-1], 1 << (k - 1)
+        cur = np.full(n, -np.inf)
+        cur[(1 << k) - 1 :] = np.maximum(prev[(1 << k) - 1 :], prev[half - 1 : n - half])
+        table.append(cur)
+        k += 1
+    pos = np.arange(n, dtype=np.int64) - 1  # the candidate: everything after pos (up to i - 1) is below x[i]
+    target = y
+    for level in range(len(table) - 1, -1, -1):
+        step = 1 << level
+        movable = pos - step + 1 >= 0
+        p = np.maximum(pos, 0)
+        below = movable & (table[level][p] < target)
+        pos = np.where(below, pos - step, pos)
+    found = (pos >= 0) & (y[np.maximum(pos, 0)] >= target) & np.isfinite(target)
+    return np.where(found, pos, -1).astype(np.int64)
+
+
+def log_return_sigma(days: ArrayLike, close: ArrayLike, window: int, rows: ArrayLike) -> tuple[FloatArray, IntArray]:
+    """For each of ``rows``: the sample σ (ddof=1) of the daily log returns dated within the ``window`` days before it.
+
+    The returns of row ``r``'s window are ``ln(close[i] / close[i - 1])`` for the rows ``i < r`` dated after
+    ``days[r] - window`` whose previous row is the calendar day before (``days[i] - days[i - 1] == 1``), both closes
+    positive; the return ending at row ``r`` itself is excluded. Returns (σ, number of returns); σ is NaN with fewer
+    than two. Each row's value is computed the same way whichever other rows are asked for (a replay asks for all
+    rows once, a single as-of for the last).
+    """
+    d = np.asarray(days, dtype=np.int64)
+    x = as_float(close)
+    r = np.asarray(rows, dtype=np.int64)
+    n = len(x)
+    _check_window(window, "window")
+    prev = np.concatenate(([np.nan], x[:-1])) if n else x
+    prev_day = np.concatenate(([d[0] - 2], d[:-1])) if n else d
+    with np.errstate(invalid="ignore"):
+        valid = (d - prev_day == 1) & (prev > 0) & (x > 0)
+    rets = np.log(np.divide(x, prev, out=np.ones(n), where=valid))  # 0 where not a valid return
+    # Row r looks at i in [r - window, r - 1] (days distinct and increasing: older rows are outside the window).
+    offsets = np.arange(-window, 0, dtype=np.int64)
+    i = r[:, None] + offsets[None, :]
+    inside = i >= 1
+    ic = np.clip(i, 0, max(n - 1, 0))
+    mask = inside & valid[ic] & (d[ic] > (d[r] - window)[:, None])
+    values = np.where(mask, rets[ic], 0.0)
+    count = mask.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = values.sum(axis=1) / count
+        dev = np.where(mask, values - mean[:, None], 0.0)
+        sigma = np.sqrt((dev * dev).sum(axis=1) / (count - 1))
+    return np.where(count >= 2, sigma, np.nan), count.astype(np.int64)
+
+
+def daily_cadence_flags(days: ArrayLike, bars: int = 10, max_gap: int = 2) -> IntArray:
+    """For each row: 1 when the median gap between the last ``bars + 1`` bars up to it is at most ``max_gap`` days.
+
+    The median of an even number of gaps is the upper middle one (``sorted(gaps)[len(gaps) // 2]``); a row with no
+    earlier bar counts as daily. Integer arithmetic, so any subset of rows gives the same flags.
+    """
+    d = np.asarray(days, dtype=np.int64)
+    n = len(d)
+    out = np.ones(n, dtype=np.int64)
+    if n < 2:
+        return out
+    gaps = np.diff(d)
+    for r in range(1, min(n, bars)):  # fewer than `bars` gaps so far
+        g = np.sort(gaps[:r])
+        out[r] = int(g[len(g) // 2] <= max_gap)
+    if n > bars:
+        windows = np.sort(sliding_window_view(gaps, bars), axis=1)
+        out[bars:] = (windows[:, bars // 2] <= max_gap).astype(np.int64)
+    return out

@@ -70,7 +70,9 @@ class SeriesBook:
             for key, series in _series_of(daily, ["asset_id", "date"], intervals).items():
                 self.assets[key] = series
         self.total: BookSeries | None = None
-        index = timeline.frames.global_daily.filter(pl.col("close").is_not_null())
+        versions = timeline.frames.global_daily
+        self._index_from = micros(versions.get_column("valid_from").min()) if versions.height else None  # type: ignore[arg-type]
+        index = versions.filter(pl.col("close").is_not_null())
         if index.height:
             got = _series_of(index.with_columns(pl.lit(TOTAL).alias("asset_id")), ["asset_id", "date"], intervals)
             self.total = got.get(TOTAL)
@@ -83,6 +85,10 @@ class SeriesBook:
         t_us = micros(t)
         i = int(np.searchsorted(self._starts, t_us, side="right")) - 1
         return i < 0 or t_us >= self._ends[i]
+
+    def index_known(self, t_us: int) -> bool:
+        """Whether some daily bar of the index (close or not) is known at ``t_us``."""
+        return self._index_from is not None and self._index_from <= t_us
 
     @property
     def unsettled(self) -> list[tuple[int, int]]:
@@ -201,12 +207,19 @@ class AnalysisReplay:
             )
         return out
 
-    def analysis_at(self, frames: MarketFrames, *, tz: str, assets: list[str] | None = None) -> Analysis:
-        """``analyze(frames, tz=tz)`` for frames cut from the book's timeline at a settled moment."""
+    def analysis_at(self, frames: MarketFrames, *, tz: str, market: bool = True, sub_daily: bool = True) -> Analysis:
+        """``analyze(frames, tz=tz)`` for frames cut from the book's timeline at a settled moment.
+
+        ``market=False`` leaves ``Analysis.market`` None and ``sub_daily=False`` leaves out the intraday ranges and
+        finer last prices (each state's last price is then its daily close): for callers that read neither.
+        """
         zi = zone(tz, parameter="tz")
         as_of = utc(frames.as_of)
-        ids = sorted(assets if assets is not None else frames.daily.get_column("asset_id").unique().to_list())
-        ranges = intraday_ranges(frames, day_start=day_start(as_of, zi), as_of=as_of, assets=ids)
-        latest = latest_observations(frames, as_of=as_of, assets=ids)
+        ids = sorted(frames.daily.get_column("asset_id").unique().to_list())
+        ranges: dict[str, IntradayRange] = {}
+        latest: dict[str, tuple[float, datetime, str]] = {}
+        if sub_daily:
+            ranges = intraday_ranges(frames, day_start=day_start(as_of, zi), as_of=as_of, assets=ids)
+            latest = latest_observations(frames, as_of=as_of, assets=ids)
         states = self.states_at(as_of, ids, latest=latest, intraday=ranges)
-        return Analysis(as_of=as_of, market=market_state(frames), assets=states)
+        return Analysis(as_of=as_of, market=market_state(frames) if market else None, assets=states)

@@ -184,7 +184,6 @@ class MarketTimeline:
         since = None if self.intraday_days is None else as_of - timedelta(days=self.intraday_days)
         fresh_candle = pl.lit(True) if since is None else pl.col("open_time") >= pl.lit(since, dtype=UTC_TS)
         fresh_point = pl.lit(True) if since is None else pl.col("ts") >= pl.lit(since, dtype=UTC_TS)
-        end = pl.col("end")
         return replace(
             f,
             as_of=as_of,
@@ -193,9 +192,23 @@ class MarketTimeline:
             points=f.points.filter((pl.col("ts") <= t) & fresh_point & mine),
             global_daily=f.global_daily.filter(current).select(list(GLOBAL_DAILY_SCHEMA)),
             global_points=f.global_points.filter(pl.col("ts") <= t),
-            liquidations=f.liquidations.filter((pl.col("ts") <= t) & mine),
-            coverage=f.coverage.filter(pl.col("start") <= t).with_columns(
-                pl.when(end.is_null() | (end > t)).then(t).otherwise(end).alias("end")
-            ),
+            liquidations=cut_liquidations(f.liquidations, as_of, assets),
+            coverage=cut_coverage(f.coverage, as_of),
             assets=f.assets.filter(mine),
         )
+
+
+def cut_liquidations(liquidations: pl.DataFrame, as_of: datetime, assets: Collection[str] | None) -> pl.DataFrame:
+    """The liquidations known at ``as_of`` (``ts <= as_of``), of ``assets`` when given."""
+    keep = pl.col("ts") <= pl.lit(as_of, dtype=UTC_TS)
+    if assets is not None:
+        keep &= pl.col("asset_id").is_in(list(assets))
+    return liquidations.filter(keep)
+
+
+def cut_coverage(coverage: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
+    """Feed coverage as known at ``as_of``: intervals started by then, an open or later end clipped to ``as_of``."""
+    t, end = pl.lit(as_of, dtype=UTC_TS), pl.col("end")
+    return coverage.filter(pl.col("start") <= t).with_columns(
+        pl.when(end.is_null() | (end > t)).then(t).otherwise(end).alias("end")
+    )

@@ -34,6 +34,15 @@ SETTINGS: tuple[SettingDoc, ...] = (
     SettingDoc("data_pack", "../shared/data", "Default folder of the data pack used by the demo and tests."),
     SettingDoc("tz", "America/New_York", "Time zone used in stories and tables."),
     SettingDoc("seed", 0, "Seed for the writer's phrasing variations (reproducible)."),
+    SettingDoc(
+        "universe_size", 100, "How many assets an analysis covers: the largest by market cap with fresh daily data."
+    ),
+    SettingDoc(
+        "universe_fresh_days", 7, "An asset is in the universe only with a daily row in the last this many days."
+    ),
+    SettingDoc(
+        "intraday_days", 8, "Days of candles and price points read before the as-of time (intraday ranges, checks)."
+    ),
     SettingDoc("coingecko_api_key", None, "CoinGecko Demo key (sent as x-cg-demo-api-key)."),
     SettingDoc("coingecko_pro_api_key", None, "CoinGecko Pro key (switches to the Pro base URL, x-cg-pro-api-key)."),
     SettingDoc("coingecko_base_url", "https://api.coingecko.com/api/v3", "CoinGecko public/Demo API base URL."),
@@ -69,6 +78,9 @@ class Settings(BaseModel):
     data_pack: Path = Path("../shared/data")
     tz: str = "America/New_York"
     seed: int = 0
+    universe_size: int = Field(100, ge=1, le=100_000)
+    universe_fresh_days: int = Field(7, ge=0, le=3660)
+    intraday_days: int = Field(8, ge=1, le=3660)
     coingecko_api_key: SecretStr | None = None
     coingecko_pro_api_key: SecretStr | None = None
     coingecko_base_url: str = "https://api.coingecko.com/api/v3"

@@ -173,13 +173,23 @@ class Desk:
 
     # ------------------------------------------------------------------ analysis
     def frames(self, as_of: datetime, *, assets: list[str] | None = None) -> MarketFrames:
-        """What the store knew at ``as_of`` about ``assets`` (default: the universe, see ``Store.universe``)."""
+        """What the store knew at ``as_of`` about ``assets`` (default: the universe, see :meth:`universe`).
+
+        Candles and price points are read for the last ``settings.intraday_days`` days.
+        """
         store = self.store()
         moment = _utc(as_of)
-        frames = store.frames(moment, assets=assets if assets is not None else store.universe(moment))
-        return replace(frames, assets=self._describe(frames))
+        chosen = assets if assets is not None else self.universe(moment)
+        frames = store.frames(moment, assets=chosen, intraday_days=self.settings.intraday_days)
+        return replace(frames, assets=self.describe(frames))
 
-    def _describe(self, frames: MarketFrames) -> pl.DataFrame:
+    def universe(self, as_of: datetime) -> list[str]:
+        """The assets an analysis at ``as_of`` covers: the ``settings.universe_size`` largest by market cap with a
+        daily row in the last ``settings.universe_fresh_days`` days (``Store.universe``)."""
+        s = self.settings
+        return self.store().universe(_utc(as_of), top_n=s.universe_size, fresh_days=s.universe_fresh_days)
+
+    def describe(self, frames: MarketFrames) -> pl.DataFrame:
         """frames.assets completed from the registry: every asset in the daily frame, with symbol, name and kind."""
         ids = sorted(set(frames.daily.get_column("asset_id").unique().to_list()) | set(frames.assets["asset_id"]))
         stored = {r["asset_id"]: r for r in frames.assets.iter_rows(named=True)}
@@ -196,6 +206,8 @@ class Desk:
                 }
             )
         return pl.DataFrame(rows, schema=frames.assets.schema)
+
+    _describe = describe  # the old private name, still used by desk.engines
 
     def analyze(self, as_of: datetime, *, tz: str | None = None) -> Analysis:
         """Point-in-time analytics for every asset and the market."""
@@ -236,16 +248,21 @@ class Desk:
         tz: str | None = None,
         progress: Callable[[date], None] | None = None,
     ) -> list[Event]:
-        """Events found on each day from ``start`` to ``end``, each judged as of its own day at ``at`` (in tz)."""
+        """Events found on each day from ``start`` to ``end``, each judged as of its own day at ``at`` (in tz).
+
+        The same events as :meth:`detect` on each day, from one read of the store (see ``desk/replay.py``).
+        """
+        from cryptodesk.desk.replay import replay_events
+
         tz_name = tz or self.settings.tz
+        zi = zone(tz_name)
+        days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+        moments = [datetime.combine(day, at, tzinfo=zi).astimezone(UTC) for day in days]
         out: list[Event] = []
-        day = start
-        while day <= end:
-            moment = datetime.combine(day, at, tzinfo=zone(tz_name)).astimezone(UTC)
-            out.extend(self.detect(moment, tz=tz_name))
+        for day, (_moment, events) in zip(days, replay_events(self, moments, tz=tz_name), strict=True):
+            out.extend(events)
             if progress:
                 progress(day)
-            day += timedelta(days=1)
         return out
 
     def check(self, text: str, as_of: datetime, *, tz: str | None = None) -> CheckResult:

@@ -10,15 +10,17 @@ from __future__ import annotations
 import itertools
 import threading
 import weakref
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import overload
+from functools import cached_property
+from typing import Protocol, overload
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from cryptodesk.analytics import kernels as k
 from cryptodesk.analytics.common import one_per_key
 from cryptodesk.core.frames import MarketFrames
 
@@ -27,6 +29,36 @@ TOTAL = "total_market_cap"
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+class Whole:
+    """A full daily series whose prefixes a replay hands out, and the whole-series arrays computed on it."""
+
+    def __init__(self, series: DailySeries) -> None:
+        self.series = series
+        self.dates = [date.fromordinal(EPOCH_ORDINAL + n) for n in series.days.tolist()]
+        self._arrays: dict[Hashable, FloatArray] = {}
+        self._indices: dict[Hashable, IntArray] = {}
+        self._counts: dict[Hashable, k.ExpandingCounts] = {}
+
+    def array(self, key: Hashable, kernel: Callable[[DailySeries], FloatArray]) -> FloatArray:
+        """``kernel`` of the full series (computed once)."""
+        if key not in self._arrays:
+            self._arrays[key] = kernel(self.series)
+        return self._arrays[key]
+
+    def index(self, key: Hashable, kernel: Callable[[DailySeries], IntArray]) -> IntArray:
+        """An index-valued ``kernel`` of the full series (computed once)."""
+        if key not in self._indices:
+            self._indices[key] = kernel(self.series)
+        return self._indices[key]
+
+    def counts(self, key: Hashable, kernel: Callable[[DailySeries], FloatArray]) -> k.ExpandingCounts:
+        """:func:`kernels.expanding_counts` of :meth:`array`: each row's rank among the rows before it."""
+        if key not in self._counts:
+            self._counts[key] = k.expanding_counts(self.array(key, kernel))
+        return self._counts[key]
 
 
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -34,12 +66,16 @@ EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 class DateView(Sequence[date]):
-    """The dates of a series as a read-only sequence, converted from day numbers only where read."""
+    """The dates of a series as a read-only sequence, converted from day numbers only where read.
 
-    __slots__ = ("_days",)
+    ``known`` is a list of the dates of a longer series this one is a prefix of (a replay's), read instead.
+    """
 
-    def __init__(self, days: IntArray) -> None:
+    __slots__ = ("_days", "_known")
+
+    def __init__(self, days: IntArray, known: list[date] | None = None) -> None:
         self._days = days
+        self._known = known
 
     def __len__(self) -> int:
         return len(self._days)
@@ -51,6 +87,12 @@ class DateView(Sequence[date]):
     def __getitem__(self, i: int | slice) -> date | list[date]:
         if isinstance(i, slice):
             return [date.fromordinal(EPOCH_ORDINAL + int(n)) for n in self._days[i]]
+        if self._known is not None:
+            n = len(self._days)
+            j = i + n if i < 0 else i
+            if not 0 <= j < n:
+                raise IndexError(i)
+            return self._known[j]
         return date.fromordinal(EPOCH_ORDINAL + int(self._days[i]))
 
 
@@ -69,6 +111,8 @@ class DailySeries:
     low: FloatArray
     volume: FloatArray
     source: str
+    whole: Whole | None = field(default=None, compare=False, repr=False)
+    """Set on the prefixes a replay hands out: the full series they are prefixes of, with its cached arrays."""
 
     @classmethod
     def from_dates(
@@ -86,10 +130,10 @@ class DailySeries:
         days = np.array([d.toordinal() - EPOCH_ORDINAL for d in dates], dtype=np.int64)
         return cls(subject, days, close, high, low, volume, source)
 
-    @property
+    @cached_property
     def dates(self) -> DateView:
         """The bars' dates."""
-        return DateView(self.days)
+        return DateView(self.days, None if self.whole is None else self.whole.dates)
 
     def __len__(self) -> int:
         return len(self.days)
@@ -99,6 +143,35 @@ class DailySeries:
         n = day.toordinal() - EPOCH_ORDINAL
         i = int(np.searchsorted(self.days, n))
         return i if i < len(self.days) and self.days[i] == n else None
+
+    def derived(self, key: Hashable, kernel: Callable[[DailySeries], FloatArray]) -> FloatArray:
+        """``kernel(self)``, for a kernel whose value at row ``i`` depends on rows ``0..i`` only.
+
+        On a replay's prefix the kernel runs once on the whole series and each day takes its first rows, so a
+        new day does not recompute the history (``key`` names the kernel and its parameters).
+        """
+        if self.whole is None:
+            return kernel(self)
+        return self.whole.array(key, kernel)[: len(self)]
+
+    def derived_index(self, key: Hashable, kernel: Callable[[DailySeries], IntArray]) -> IntArray:
+        """:meth:`derived` for an index-valued kernel."""
+        if self.whole is None:
+            return kernel(self)
+        return self.whole.index(key, kernel)[: len(self)]
+
+    def prefix(self, n: int, source: str, whole: Whole) -> DailySeries:
+        """The first ``n`` bars (views, no copy), as a replay hands them out (``source`` of the last bar)."""
+        return DailySeries(
+            self.subject,
+            self.days[:n],
+            self.close[:n],
+            self.high[:n],
+            self.low[:n],
+            self.volume[:n],
+            source,
+            whole,
+        )
 
     def positions(self, days: IntArray) -> IntArray:
         """Position of each day number in the series, or -1 where that day has no bar."""
@@ -111,6 +184,11 @@ class DailySeries:
 
 def subjects(frames: MarketFrames) -> list[str]:
     """Every subject with daily data: the sorted asset ids, then ``total_market_cap`` if present."""
+    return _split(frames).subjects()
+
+
+def frame_subjects(frames: MarketFrames) -> list[str]:
+    """:func:`subjects` read from the frames themselves."""
     out: list[str] = sorted(str(a) for a in frames.daily.get_column("asset_id").unique().to_list() if a)
     if frames.global_daily.height:
         out.append(TOTAL)
@@ -156,6 +234,11 @@ class _Split:
         bounds = [*(int(i) for i in starts), rows.height]
         self.spans = {str(ids[a]): (a, b) for a, b in itertools.pairwise(bounds)}
         self.built: dict[str, DailySeries | None] = {}
+        self._subjects = frame_subjects(frames)
+        self.fresh_memo: dict[tuple[str, int], DailySeries | None] = {}
+
+    def subjects(self) -> list[str]:
+        return list(self._subjects)
 
     def series(self, subject: str) -> DailySeries | None:
         if subject not in self.built:
@@ -168,15 +251,45 @@ class _Split:
         return self.built[subject]
 
 
+class SeriesSource(Protocol):
+    """Where detectors get each subject's series for one frames object."""
+
+    def series(self, subject: str) -> DailySeries | None:
+        """The subject's series (None when the frames have no bar with a close for it)."""
+        ...
+
+    def subjects(self) -> list[str]:
+        """Every subject with daily data, as :func:`frame_subjects` reads them from the frames."""
+        ...
+
+    @property
+    def fresh_memo(self) -> dict[tuple[str, int], DailySeries | None]:
+        """Where :func:`fresh_series` keeps its answers for these frames."""
+        ...
+
+
 _local = threading.local()
 
 
-def _split(frames: MarketFrames) -> _Split:
-    """The split of ``frames`` (made on first use, then reused while the same frames object is asked about)."""
+def _split(frames: MarketFrames) -> SeriesSource:
+    """The series source of ``frames``: one attached by a replay, else a split made on first use and reused while
+    the same frames object is asked about."""
+    attached: tuple[weakref.ref[MarketFrames], SeriesSource] | None = getattr(_local, "attached", None)
+    if attached is not None and attached[0]() is frames:
+        return attached[1]
     split: _Split | None = getattr(_local, "split", None)
     if split is None or split.frames() is not frames:
         split = _local.split = _Split(frames)
     return split
+
+
+def attach(frames: MarketFrames, source: SeriesSource | None) -> None:
+    """Serve the series of ``frames`` from ``source`` in this thread (None detaches).
+
+    A replay attaches the prefixes of series it holds whole; ``source`` must give exactly the series a split of
+    ``frames`` would (the replay tests check that it does).
+    """
+    _local.attached = None if source is None else (weakref.ref(frames), source)
 
 
 CADENCE_BARS = 10
@@ -189,23 +302,31 @@ def daily_cadence(series: DailySeries) -> bool:
     A weekly series (CoinMarketCap's top 10) must not be read as daily: its "1-day"
     move is a week's, and one weekly bar would make the same news seven days running.
     """
-    tail = series.dates[-(CADENCE_BARS + 1) :]
+    if series.whole is not None:
+        flags = series.derived_index(("cadence", CADENCE_BARS), lambda w: k.daily_cadence_flags(w.days, CADENCE_BARS))
+        return bool(flags[-1])
+    tail = series.days[-(CADENCE_BARS + 1) :]
     if len(tail) < 2:
         return True
-    gaps = sorted((b - a).days for a, b in itertools.pairwise(tail))
-    return gaps[len(gaps) // 2] <= 2
+    gaps = np.sort(np.diff(tail))
+    return bool(gaps[len(gaps) // 2] <= 2)
 
 
 def fresh(series: DailySeries, as_of: datetime, max_stale_days: int) -> bool:
     """Whether the latest bar is at most ``max_stale_days`` days before ``as_of``'s UTC day, on a daily cadence."""
-    recent = (as_of.astimezone(UTC).date() - series.dates[-1]).days <= max_stale_days
-    return recent and daily_cadence(series)
+    today = as_of.astimezone(UTC).date().toordinal() - EPOCH_ORDINAL
+    return today - int(series.days[-1]) <= max_stale_days and daily_cadence(series)
 
 
 def fresh_series(frames: MarketFrames, subject: str, max_stale_days: int) -> DailySeries | None:
-    """:func:`daily_series`, or None when the series is missing or stale."""
-    s = daily_series(frames, subject)
-    return s if s is not None and fresh(s, frames.as_of, max_stale_days) else None
+    """:func:`daily_series`, or None when the series is missing or stale (answered once per frames and subject)."""
+    source = _split(frames)
+    memo = source.fresh_memo
+    key = (subject, max_stale_days)
+    if key not in memo:
+        s = source.series(subject)
+        memo[key] = s if s is not None and fresh(s, frames.as_of, max_stale_days) else None
+    return memo[key]
 
 
 def _floats(df: pl.DataFrame, column: str) -> FloatArray:

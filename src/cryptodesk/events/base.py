@@ -78,7 +78,7 @@ metric, direction and level so the order is deterministic.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -174,9 +174,15 @@ class DetectorRegistry:
 
     def __init__(self) -> None:
         self._detectors: dict[str, Detector] = {}
+        self._partial: set[str] = set()
 
-    def register(self, name: str, fn: Detector, *, replace: bool = False) -> None:
-        """Add ``fn`` under ``name``; a duplicate name is an error unless ``replace``."""
+    def register(self, name: str, fn: Detector, *, replace: bool = False, complete: bool = True) -> None:
+        """Add ``fn`` under ``name``; a duplicate name is an error unless ``replace``.
+
+        ``complete=False`` declares that the detector reads neither ``Analysis.market`` nor the sub-daily parts of
+        an :class:`~cryptodesk.analytics.types.AssetState` (last price, intraday range), so a replay may skip
+        computing them (the built-ins declare it; a plugin is assumed to read everything unless it says so).
+        """
         if not name or not name.replace("_", "").replace("-", "").isalnum():
             raise ConfigError(
                 f"detector name {name!r} is invalid; expected letters, digits, '_' or '-'", parameter="name"
@@ -186,6 +192,14 @@ class DetectorRegistry:
                 f"detector {name!r} is already registered; pass replace=True to override", parameter="name"
             )
         self._detectors[name] = fn
+        if complete:
+            self._partial.discard(name)
+        else:
+            self._partial.add(name)
+
+    def needs_complete_analysis(self) -> bool:
+        """Whether some detector reads the market state or the sub-daily parts of asset states."""
+        return any(name not in self._partial for name in self._detectors)
 
     def detector(self, name: str) -> Callable[[Detector], Detector]:
         """Decorator form of :meth:`register`: ``@registry.detector("my_kind")``."""
@@ -203,6 +217,7 @@ class DetectorRegistry:
                 f"detector {name!r} is not registered; known: {', '.join(self.names())}", parameter="name"
             )
         del self._detectors[name]
+        self._partial.discard(name)
 
     def names(self) -> list[str]:
         """Registered names, in order."""
@@ -233,8 +248,12 @@ def default_registry() -> DetectorRegistry:
 
     registry = DetectorRegistry()
     for name, fn in BUILTIN_DETECTORS:
-        registry.register(name, fn)
+        registry.register(name, fn, complete=False)
     return registry
+
+
+Narrowing = Callable[[str, Detector, DetectParams], DetectParams | None]
+"""``(name, detector, params) -> params``: the subjects a detector needs to look at (None: none of them)."""
 
 
 def detect(
@@ -243,21 +262,48 @@ def detect(
     *,
     registry: DetectorRegistry | None = None,
     params: DetectParams | None = None,
+    weights: dict[str, float] | None = None,
+    narrow: Narrowing | None = None,
 ) -> list[Event]:
-    """Run every detector of ``registry`` (default: the built-ins) and rank the events by score."""
+    """Run every detector of ``registry`` (default: the built-ins) and rank the events by score.
+
+    ``weights`` are the subjects' weights when the caller has them (default: :func:`subject_weights` of
+    ``analysis``); ``narrow`` may limit each detector to the subjects that can produce an event (a replay's
+    prefilter; it must never leave out one that can).
+    """
     reg = registry if registry is not None else default_registry()
     prm = params if params is not None else DetectParams()
     if prm.subjects is None:
         prm = replace(prm, subjects=default_subjects(frames))
-    weights = subject_weights(analysis)
+    weights = weights if weights is not None else subject_weights(analysis)
     events: list[Event] = []
-    for _name, fn in reg:
-        for e in fn(frames, analysis, prm):
+    for name, fn in reg:
+        narrowed = prm if narrow is None else narrow(name, fn, prm)
+        if narrowed is None:
+            continue
+        for e in fn(frames, analysis, narrowed):
             w = weights.get(e.subject, MINOR_WEIGHT)
-            weighted = replace(e, score=e.score * w, details={**e.details, "rarity": e.score, "subject_weight": w})
-            if weighted.score >= prm.min_score:
-                events.append(weighted)
+            if e.score * w >= prm.min_score:
+                events.append(_weighted(e, w))
     return rank(events)
+
+
+def _weighted(e: Event, weight: float) -> Event:
+    """``e`` with its score times ``weight``; the raw score is kept as ``details['rarity']``."""
+    return Event(
+        kind=e.kind,
+        subject=e.subject,
+        metric=e.metric,
+        time=e.time,
+        score=e.score * weight,
+        direction=e.direction,
+        level=e.level,
+        last_time_beyond=e.last_time_beyond,
+        value=e.value,
+        since=e.since,
+        details={**e.details, "rarity": e.score, "subject_weight": weight},
+        fact_ids=e.fact_ids,
+    )
 
 
 CONTEXT_KINDS = frozenset({"stablecoin", "index", "equity"})
@@ -269,14 +315,12 @@ _RANK_WEIGHTS: tuple[tuple[int, float], ...] = ((1, 1.0), (2, 0.95), (5, 0.85), 
 
 def default_subjects(frames: MarketFrames) -> tuple[str, ...]:
     """Every subject with daily data except those of a context kind (stablecoins, indices, ETFs)."""
+    from cryptodesk.events._series import TOTAL, subjects
+
     kinds = dict(
         zip(frames.assets.get_column("asset_id").to_list(), frames.assets.get_column("kind").to_list(), strict=True)
     )
-    ids = frames.daily.get_column("asset_id").unique().to_list()
-    out = sorted(str(a) for a in ids if a and kinds.get(a) not in CONTEXT_KINDS)
-    if frames.global_daily.height:
-        out.append("total_market_cap")
-    return tuple(out)
+    return tuple(s for s in subjects(frames) if s == TOTAL or kinds.get(s) not in CONTEXT_KINDS)
 
 
 def subject_weight(rank: int | None) -> float:
@@ -291,11 +335,13 @@ def subject_weight(rank: int | None) -> float:
 
 def subject_weights(analysis: Analysis) -> dict[str, float]:
     """Weights for every analysed asset (ranked by market cap at as_of) and 1.0 for the total market cap."""
-    caps = sorted(
-        ((s.market_cap, a) for a, s in analysis.assets.items() if s.market_cap is not None and s.market_cap > 0),
-        reverse=True,
-    )
-    weights = {a: subject_weight(i + 1) for i, (_cap, a) in enumerate(caps)}
+    return weights_from_caps((a, s.market_cap) for a, s in analysis.assets.items())
+
+
+def weights_from_caps(caps: Iterable[tuple[str, float | None]]) -> dict[str, float]:
+    """:func:`subject_weights` from (asset, market cap) pairs: rank by cap (largest first), 1.0 for the total."""
+    ranked = sorted(((cap, a) for a, cap in caps if cap is not None and cap > 0), reverse=True)
+    weights = {a: subject_weight(i + 1) for i, (_cap, a) in enumerate(ranked)}
     weights["total_market_cap"] = 1.0
     return weights
 

@@ -16,15 +16,16 @@ the bar. Score: ``score_from_days(days since)``, or of the history span when
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 import numpy as np
 
+from cryptodesk.analytics import kernels as k
 from cryptodesk.analytics.types import Analysis
 from cryptodesk.core.frames import MarketFrames
 from cryptodesk.core.models import Event
-from cryptodesk.events._series import TOTAL, DailySeries, FloatArray, fresh_series, subjects
+from cryptodesk.events._series import TOTAL, BoolArray, DailySeries, FloatArray, IntArray, fresh_series, subjects
 from cryptodesk.events.base import DetectParams, score_from_days
 
 
@@ -38,6 +39,10 @@ def since(values: FloatArray, dates: Sequence[date], high: bool) -> date | None:
     return dates[int(hits[-1])] if hits.size else None
 
 
+_METRICS: dict[str, str] = {"close": "close", "day_high": "high", "day_low": "low"}
+"""Metric name -> DailySeries field."""
+
+
 def _fields(series: DailySeries) -> list[tuple[str, FloatArray, tuple[bool, ...]]]:
     """(metric, values, directions as 'is high') to examine for ``series``."""
     fields: list[tuple[str, FloatArray, tuple[bool, ...]]] = [("close", series.close, (True, False))]
@@ -45,6 +50,17 @@ def _fields(series: DailySeries) -> list[tuple[str, FloatArray, tuple[bool, ...]
         fields.append(("day_high", series.high, (True,)))
         fields.append(("day_low", series.low, (False,)))
     return fields
+
+
+def _since(series: DailySeries, metric: str, values: FloatArray, high: bool) -> date | None:
+    """:func:`since` of the latest bar; a replay's prefix reads it from the whole series' reach indices."""
+    if series.whole is None:
+        return since(values, series.dates, high)
+    field = _METRICS[metric]
+    mode = "max" if high else "min"
+    reach = series.derived_index(("extreme_since", field, mode), _reach(field, mode))
+    j = int(reach[-1])
+    return series.dates[j] if j >= 0 else None
 
 
 def extreme_events(series: DailySeries, frames: MarketFrames, params: DetectParams) -> list[Event]:
@@ -59,7 +75,7 @@ def extreme_events(series: DailySeries, frames: MarketFrames, params: DetectPara
         if np.isnan(value):
             continue
         for high in directions:
-            when = since(values, series.dates, high)
+            when = _since(series, metric, values, high)
             days = (today - when).days if when is not None else span
             if days < params.extreme_min_days:
                 continue
@@ -102,3 +118,36 @@ def _value_on(series: DailySeries, values: FloatArray, day: date | None) -> floa
     """``values`` on ``day`` (None when there is no such day)."""
     i = series.index_of(day) if day is not None else None
     return float(values[i]) if i is not None else None
+
+
+def extreme_rows(series: DailySeries, min_days: int) -> BoolArray:
+    """Per bar of a whole series: whether an extreme event can be due if it is the latest (a replay's prefilter).
+
+    Exactly the test of :func:`extreme_events` (days since the last bar as high or as low, or the history span),
+    on every metric the subject has, from the reach indices that detector reads.
+    """
+    n = len(series)
+    days = series.days
+    out = np.zeros(n, dtype=bool)
+    if n < 2:
+        return out
+    span = days - days[0]
+    for metric, _values, directions in _fields(series):
+        field = _METRICS[metric]
+        for high in directions:
+            mode = "max" if high else "min"
+            reach = series.derived_index(("extreme_since", field, mode), _reach(field, mode))
+            gap = np.where(reach >= 0, days - days[np.maximum(reach, 0)], span)
+            out |= gap >= min_days
+    out[0] = False
+    return out
+
+
+def _reach(field: str, mode: str) -> Callable[[DailySeries], IntArray]:
+    """The kernel of a whole series' "since" indices for one field and direction."""
+
+    def kernel(s: DailySeries) -> IntArray:
+        values: FloatArray = getattr(s, field)
+        return k.previous_reach_index(values, mode=mode)
+
+    return kernel

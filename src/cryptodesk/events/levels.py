@@ -32,7 +32,7 @@ import numpy as np
 from cryptodesk.analytics.types import Analysis
 from cryptodesk.core.frames import MarketFrames
 from cryptodesk.core.models import Event
-from cryptodesk.events._series import DailySeries, fresh_series, subjects
+from cryptodesk.events._series import BoolArray, DailySeries, FloatArray, fresh_series, subjects
 from cryptodesk.events.base import DetectParams, score_from_days
 
 MAX_LEVELS_SCANNED = 500
@@ -70,7 +70,10 @@ def levels_crossed(prev: float, close: float) -> list[Level]:
     out: list[Level] = []
     for e in range(math.floor(math.log10(lo)), math.floor(math.log10(hi)) + 1):
         step = 10.0 ** (e - 1)
-        for k in range(10, 100):  # the decade [10^e, 10^(e+1)) in steps of 10^(e-1)
+        # the decade [10^e, 10^(e+1)) in steps of 10^(e-1); multiples beyond [lo, hi] (plus one either side, for
+        # the rounding of k * step) cannot be crossed
+        first, last = max(10, math.floor(lo / step) - 1), min(99, math.ceil(hi / step) + 1)
+        for k in range(first, last + 1):
             value = float(f"{k * step:.12g}")
             if (up and prev < value <= close) or (not up and prev >= value > close):
                 out.append(Level(value, roundness(k)))
@@ -141,3 +144,25 @@ def detect_levels(frames: MarketFrames, _analysis: Analysis, params: DetectParam
         if series is not None:
             events.extend(cross_events(series, frames, params))
     return events
+
+
+def may_cross(prev: FloatArray, close: FloatArray) -> BoolArray:
+    """For each move ``prev -> close``: False only where :func:`levels_crossed` finds no level (a replay's
+    prefilter; generous by a relative 1e-6 so that rounding never hides a crossing)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lo, hi = np.minimum(prev, close), np.maximum(prev, close)
+        ok = (lo > 0) & np.isfinite(hi) & (lo != hi)
+        safe_prev = np.where(ok, prev, 1.0)
+        step = 10.0 ** (np.floor(np.log10(safe_prev)) - 1)
+        above = (np.floor(safe_prev / step) + 1) * step  # the first level above prev
+        below = np.floor(safe_prev / step) * step  # the last level at or below prev
+        up = close > prev
+        hit = np.where(up, above <= close * (1 + 1e-6), below > close * (1 - 1e-6))
+    return np.asarray(ok & hit, dtype=bool)
+
+
+def crossing_rows(series: DailySeries) -> BoolArray:
+    """Per bar of a whole series: whether it may cross a level from the bar before (see :func:`may_cross`)."""
+    out = np.zeros(len(series), dtype=bool)
+    out[1:] = may_cross(series.close[:-1], series.close[1:])
+    return out

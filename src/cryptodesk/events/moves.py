@@ -17,35 +17,48 @@ An event is emitted when ``|z| >= params.move_sigma_min``; direction is 'up' or
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 
+from cryptodesk.analytics import kernels as k
 from cryptodesk.analytics.types import Analysis
 from cryptodesk.core.frames import MarketFrames
 from cryptodesk.core.models import Event
-from cryptodesk.events._series import DailySeries, fresh_series, subjects
+from cryptodesk.events._series import BoolArray, DailySeries, FloatArray, IntArray, fresh_series, subjects
 from cryptodesk.events.base import DetectParams, score_from_sigma
 
 WINDOWS_DAYS: tuple[int, ...] = (1, 7)
 
 
 def daily_sigma(series: DailySeries, window: int) -> tuple[float, int] | None:
-    """(σ of daily log returns over the ``window`` days before the latest bar, number of returns), or None."""
+    """(σ of daily log returns over the ``window`` days before the latest bar, number of returns), or None.
+
+    See :func:`cryptodesk.analytics.kernels.log_return_sigma`; at least half the window must have returns.
+    """
     n = len(series)
-    i = np.arange(1, max(n - 1, 1))
-    days, close = series.days, series.close
-    a, b = close[i - 1], close[i]
-    with np.errstate(invalid="ignore"):
-        ok = (days[i] > days[-1] - window) & (days[i] - days[i - 1] == 1) & (a > 0) & (b > 0)
-    if np.count_nonzero(ok) < max(2, window // 2):
+    if n == 0:
         return None
-    rets = np.log(b[ok] / a[ok])
-    return float(np.std(rets, ddof=1)), len(rets)
+    if series.whole is None:
+        sigma, count = k.log_return_sigma(series.days, series.close, window, [n - 1])
+        s, c = float(sigma[0]), int(count[0])
+    else:
+        s = float(series.derived(("move_sigma", window), lambda w: _sigmas(w, window)[0])[-1])
+        c = int(series.derived_index(("move_sigma_n", window), lambda w: _sigmas(w, window)[1])[-1])
+    if c < max(2, window // 2):
+        return None
+    return s, c
 
 
-def move_event(series: DailySeries, frames: MarketFrames, days: int, sigma: float, n: int) -> Event | None:
-    """The ``days``-day move of the latest bar as an event (None if that bar or its start is missing)."""
+def _sigmas(series: DailySeries, window: int) -> tuple[FloatArray, IntArray]:
+    return k.log_return_sigma(series.days, series.close, window, np.arange(len(series)))
+
+
+def move_event(
+    series: DailySeries, as_of: datetime, days: int, sigma: float, n: int, *, min_sigma: float = 0.0
+) -> Event | None:
+    """The ``days``-day move of the latest bar as an event (None if that bar or its start is missing, or the move is
+    under ``min_sigma`` σ)."""
     end = series.dates[-1]
     i = series.index_of(end - timedelta(days=days))
     if i is None or sigma <= 0:
@@ -55,11 +68,13 @@ def move_event(series: DailySeries, frames: MarketFrames, days: int, sigma: floa
         return None
     ret = end_value / start_value - 1.0
     z = math.log(end_value / start_value) / (sigma * math.sqrt(days))
+    if abs(z) < min_sigma:
+        return None
     return Event(
         kind="big_move",
         subject=series.subject,
         metric=f"return_{days}d",
-        time=frames.as_of,
+        time=as_of,
         score=score_from_sigma(z),
         direction="up" if ret > 0 else "down",
         value=ret,
@@ -89,7 +104,30 @@ def detect_moves(frames: MarketFrames, _analysis: Analysis, params: DetectParams
         if series is None or vol is None:
             continue
         for days in WINDOWS_DAYS:
-            event = move_event(series, frames, days, *vol)
-            if event is not None and abs(float(event.details["z"])) >= params.move_sigma_min:
+            event = move_event(series, frames.as_of, days, *vol, min_sigma=params.move_sigma_min)
+            if event is not None:
                 events.append(event)
     return events
+
+
+def move_rows(series: DailySeries, window: int, min_sigma: float) -> BoolArray:
+    """Per bar of a whole series: whether a move event may be due if it is the latest (a replay's prefilter).
+
+    The σ of :func:`daily_sigma` and the 1- and 7-day log returns of :func:`move_event`, for every bar; generous by
+    a relative 1e-9 on ``min_sigma``.
+    """
+    n = len(series)
+    out = np.zeros(n, dtype=bool)
+    if n < 2:
+        return out
+    sigma = series.derived(("move_sigma", window), lambda w: _sigmas(w, window)[0])
+    count = series.derived_index(("move_sigma_n", window), lambda w: _sigmas(w, window)[1])
+    enough = (count >= max(2, window // 2)) & (sigma > 0)
+    close, days = series.close, series.days
+    for d in WINDOWS_DAYS:
+        j = series.positions(days - d)
+        base = close[np.maximum(j, 0)]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = np.log(close / base) / (sigma * math.sqrt(d))
+            out |= enough & (j >= 0) & (base > 0) & (close > 0) & (np.abs(z) >= min_sigma * (1 - 1e-9))
+    return out

@@ -16,7 +16,7 @@ import numpy as np
 from cryptodesk.analytics.types import Analysis
 from cryptodesk.core.frames import MarketFrames
 from cryptodesk.core.models import Event
-from cryptodesk.events._series import DailySeries, FloatArray, fresh_series, subjects
+from cryptodesk.events._series import BoolArray, DailySeries, FloatArray, fresh_series, subjects
 from cryptodesk.events.base import DetectParams, frequency_at_least, score_from_frequency
 
 
@@ -42,12 +42,18 @@ def volume_ratios(volume: FloatArray, window: int) -> FloatArray:
 def surge_event(series: DailySeries, frames: MarketFrames, params: DetectParams) -> Event | None:
     """The volume-surge event of one subject's latest bar, or None below the threshold or without data."""
     window = params.volume_window
-    ratios = volume_ratios(series.volume, window)
+    ratios = series.derived(("volume_ratios", window), lambda s: volume_ratios(s.volume, window))
     ratio = float(ratios[-1]) if ratios.size else float("nan")
     if not np.isfinite(ratio) or ratio < params.volume_ratio_min:
         return None
-    history = ratios[:-1][np.isfinite(ratios[:-1])]
-    p = frequency_at_least(history, ratio)
+    if series.whole is None:
+        history = ratios[:-1][np.isfinite(ratios[:-1])]
+        p, n_history = frequency_at_least(history, ratio), len(history)
+    else:  # a replay's prefix: the rank of every day among the days before it, computed once for the whole series
+        counts = series.whole.counts(("volume_ratios", window), lambda s: volume_ratios(s.volume, window))
+        i = len(series) - 1
+        n_history = int(counts.valid[i])
+        p = (int(counts.at_least[i]) + 1) / (n_history + 1)
     volume = float(series.volume[-1])
     return Event(
         kind="volume_surge",
@@ -66,7 +72,7 @@ def surge_event(series: DailySeries, frames: MarketFrames, params: DetectParams)
             "avg_end": series.dates[-2],
             "date": series.dates[-1],
             "rarity": p,
-            "history_days": len(history),
+            "history_days": n_history,
             "unit": "USD",
             "source": series.source,
         },
@@ -84,3 +90,10 @@ def detect_volume(frames: MarketFrames, _analysis: Analysis, params: DetectParam
         if event is not None:
             events.append(event)
     return events
+
+
+def surge_rows(series: DailySeries, window: int, ratio_min: float) -> BoolArray:
+    """Per bar of a whole series: whether its volume ratio reaches ``ratio_min`` (:func:`surge_event`'s test)."""
+    ratios = series.derived(("volume_ratios", window), lambda s: volume_ratios(s.volume, window))
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.isfinite(ratios) & (ratios >= ratio_min), dtype=bool)

@@ -18,7 +18,7 @@ own time, so cutting them by time is already exact.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import duckdb
@@ -34,6 +34,7 @@ from cryptodesk.store._frames import (
     global_daily_rows_sql,
     intraday_sql,
     liquidations_sql,
+    merge_sql,
     points_sql,
     universe,
 )
@@ -46,29 +47,30 @@ def daily_versions_sql(assets: list[str] | None) -> str:
     """Every version of every merged daily row known at ``$as_of``, with ``valid_from`` and ``valid_to``.
 
     A version exists at each distinct ``available_at`` of the key's source rows: the merge of
-    ``_frames.daily_sql`` over the rows available by then.
+    ``_frames.daily_sql`` over the rows available by then. Keys whose rows all arrived at once (nearly all of them)
+    have one version, merged without the join.
     """
+    raw = daily_rows_sql(assets)
+    cols = """asset_id, date, b.close, h.high, h.low, b.volume, b.market_cap, b.source,
+           CASE WHEN h.available_at > b.available_at THEN h.available_at ELSE b.available_at END AS available_at"""
     return f"""
-    WITH raw AS ({daily_rows_sql(assets)}),
-    vt AS (SELECT DISTINCT asset_id, date, available_at AS _v FROM raw),
-    cand AS (
-        SELECT vt._v, raw.* FROM vt JOIN raw
-        ON raw.asset_id = vt.asset_id AND raw.date = vt.date AND raw.available_at <= vt._v
+    WITH raw AS ({raw}),
+    times AS (SELECT asset_id, date, count(DISTINCT available_at) AS n FROM raw GROUP BY ALL),
+    single AS (SELECT raw.* FROM raw JOIN times USING (asset_id, date) WHERE times.n = 1),
+    multi AS (
+        SELECT vt._v, raw.* FROM (SELECT DISTINCT asset_id, date, available_at AS _v FROM raw) vt
+        JOIN times USING (asset_id, date) JOIN raw USING (asset_id, date)
+        WHERE times.n > 1 AND raw.available_at <= vt._v
     ),
-    best AS (
-        SELECT * FROM cand WHERE close IS NOT NULL
-        QUALIFY row_number() OVER (PARTITION BY asset_id, date, _v {_ORDER}) = 1
+    one AS (
+        SELECT {cols}, available_at AS valid_from, CAST(NULL AS TIMESTAMPTZ) AS valid_to
+        FROM ({merge_sql("SELECT * FROM single", "asset_id, date")})
     ),
-    hl AS (
-        SELECT asset_id, date, _v, high, low, available_at AS hl_at FROM cand
-        WHERE high IS NOT NULL AND low IS NOT NULL
-        QUALIFY row_number() OVER (PARTITION BY asset_id, date, _v {_ORDER}) = 1
+    many AS (
+        SELECT {cols}, _v AS valid_from, lead(_v) OVER (PARTITION BY asset_id, date ORDER BY _v) AS valid_to
+        FROM ({merge_sql("SELECT * FROM multi", "asset_id, date, _v")})
     )
-    SELECT b.asset_id, b.date, b.close, hl.high, hl.low, b.volume, b.market_cap, b.source,
-           CASE WHEN hl.hl_at > b.available_at THEN hl.hl_at ELSE b.available_at END AS available_at,
-           b._v AS valid_from, lead(b._v) OVER (PARTITION BY b.asset_id, b.date ORDER BY b._v) AS valid_to
-    FROM best b LEFT JOIN hl ON hl.asset_id = b.asset_id AND hl.date = b.date AND hl._v = b._v
-    ORDER BY b.asset_id, b.date, valid_from
+    SELECT * FROM (SELECT * FROM one UNION ALL SELECT * FROM many) ORDER BY asset_id, date, valid_from
     """
 
 
@@ -119,8 +121,56 @@ def load_timeline(
     return fr.MarketTimeline(start=start, end=end, frames=frames, intraday_days=intraday_days)
 
 
+UNIVERSES_SQL: Final = f"""
+WITH moments AS (SELECT m, CAST(m AS DATE) AS day FROM (SELECT unnest($moments::TIMESTAMPTZ[]) AS m)),
+per AS (
+    SELECT asset_id, date, available_at, max(market_cap) AS cap FROM ({daily_rows_sql(None)})
+    WHERE date >= CAST($first AS DATE) - $fresh_days
+    GROUP BY ALL
+),
+kept AS (
+    SELECT * FROM per
+    QUALIFY cap IS NULL OR rank() OVER (PARTITION BY date, available_at ORDER BY cap DESC) <= $top_n
+),
+spread AS (  -- each row with every day whose window holds it: date <= day <= date + fresh_days
+    SELECT asset_id, available_at, cap, CAST(date + CAST(k AS INTEGER) AS DATE) AS day
+    FROM kept, range(0, $fresh_days + 1) AS r(k)
+),
+seen AS (
+    SELECT moments.m, spread.asset_id, max(spread.cap) AS cap
+    FROM moments JOIN spread ON spread.day = moments.day AND spread.available_at <= moments.m
+    GROUP BY ALL
+)
+SELECT m, asset_id, cap FROM seen
+QUALIFY row_number() OVER (PARTITION BY m ORDER BY cap DESC NULLS LAST, asset_id) <= $top_n
+ORDER BY m, cap DESC NULLS LAST, asset_id
+"""
+""":data:`_frames.UNIVERSE_SQL` for every moment of ``$moments`` at once (``$as_of`` is the last of them).
+
+Exact, and cheap on thousands of moments: a row outside the ``top_n`` largest market caps of the rows of its day
+known at the same time (``rank()`` within ``(date, available_at)``) can never make its asset one of the ``top_n``
+largest at any moment: the rows above it are all known whenever it is, and each lifts its own asset above it.
+"""
+
+
 def universes(
     con: duckdb.DuckDBPyConnection, moments: Sequence[datetime], *, top_n: int, fresh_days: int
 ) -> dict[datetime, list[str]]:
-    """:func:`_frames.universe` at each of ``moments``."""
-    return {m: universe(con, m, top_n=top_n, fresh_days=fresh_days) for m in moments}
+    """:func:`_frames.universe` at each of ``moments``, in one query (the order within each is the same)."""
+    if not moments:
+        return {}
+    if len(moments) == 1:
+        return {moments[0]: universe(con, moments[0], top_n=top_n, fresh_days=fresh_days)}
+    params = {
+        "moments": list(moments),
+        "as_of": max(moments),
+        "first": min(moments),
+        "fresh_days": fresh_days,
+        "top_n": top_n,
+    }
+    frame = fetch(con, UNIVERSES_SQL, params)
+    out: dict[datetime, list[str]] = {m: [] for m in moments}
+    by_utc = {m.astimezone(UTC): m for m in moments}
+    for m, asset in zip(frame.get_column("m").to_list(), frame.get_column("asset_id").to_list(), strict=True):
+        out[by_utc[m.astimezone(UTC)]].append(str(asset))
+    return out

@@ -1,0 +1,138 @@
+"""A replay gives, at every moment, exactly what the desk's direct path gives there.
+
+Direct path: ``Desk.frames`` + ``analyze`` + ``detect`` (a store query and a full recomputation per moment).
+Replay: one timeline, histories, prefixes. Checked on the data pack (November 2022, January 2023 and moments
+across 2021-2023, at several times of day) and on a store whose sources arrive hours apart (unsettled moments).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from polars.testing import assert_frame_equal
+from tests.analytics.test_panel import close_enough
+from tests.store.synth import staggered_store
+
+from cryptodesk.analytics.asof import analyze
+from cryptodesk.analytics.types import Analysis
+from cryptodesk.core.frames import MarketFrames
+from cryptodesk.core.models import Event
+from cryptodesk.core.settings import load_settings
+from cryptodesk.desk import Desk
+from cryptodesk.desk.replay import Moment, replay, replay_events
+from cryptodesk.events.base import DetectParams, detect
+
+FRAME_NAMES = ("daily", "intraday", "points", "global_daily", "global_points", "calendar", "liquidations", "coverage")
+NY = "America/New_York"
+
+
+def _moments(start: date, days: int, at: time = time(17, 30)) -> list[datetime]:
+    return [datetime.combine(start + timedelta(days=d), at, tzinfo=UTC) for d in range(days)]
+
+
+def _direct(desk: Desk, moment: datetime, tz: str) -> tuple[MarketFrames, Analysis, list[Event]]:
+    frames = desk.frames(moment)
+    analysis = analyze(frames, tz=tz)
+    return frames, analysis, detect(frames, analysis, registry=desk.hub.detectors)
+
+
+def _same_moment(got: Moment, desk: Desk, tz: str) -> None:
+    frames, analysis, events = _direct(desk, got.as_of, tz)
+    for name in (*FRAME_NAMES, "assets"):
+        assert_frame_equal(getattr(got.frames, name), getattr(frames, name), check_exact=True)
+    if got.complete:
+        assert close_enough(got.analysis, analysis), got.as_of
+    else:
+        assert got.analysis.market is None
+        assert close_enough(got.analysis.assets.keys(), analysis.assets.keys())
+    assert len(got.events) == len(events), got.as_of
+    assert close_enough(got.events, events), got.as_of
+
+
+PERIODS = [
+    pytest.param(_moments(date(2022, 11, 1), 30), id="nov-2022"),
+    pytest.param(_moments(date(2023, 1, 1), 31, time(12, 0)), id="jan-2023-noon"),
+    pytest.param(
+        [
+            datetime(2021, 5, 19, 20, tzinfo=UTC),
+            datetime(2021, 11, 10, 3, tzinfo=UTC),
+            datetime(2022, 6, 18, tzinfo=UTC),
+            datetime(2023, 1, 18, 17, 30, tzinfo=UTC),
+        ],
+        id="across-years",
+    ),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("moments", PERIODS)
+@pytest.mark.parametrize("complete", [True, False])
+def test_replay_equals_the_direct_path_on_the_pack(pack_desk: Desk, moments: list[datetime], complete: bool) -> None:
+    got = list(replay(pack_desk, moments, tz=NY, complete=complete))
+    assert [m.as_of for m in got] == moments
+    assert all(m.replayed for m in got)  # the pack's sources arrive together: every moment is settled
+    assert sum(len(m.events) for m in got) > len(moments)  # something to compare
+    for m in got:
+        _same_moment(m, pack_desk, NY)
+
+
+@pytest.fixture
+def staggered_desk(tmp_path: Path) -> Iterator[Desk]:
+    staggered_store(tmp_path / "s.duckdb").close()
+    with Desk(load_settings({"db": tmp_path / "s.duckdb"}, env={})) as desk:
+        yield desk
+
+
+def test_replay_falls_back_where_sources_replaced_rows(staggered_desk: Desk) -> None:
+    moments = [datetime(2023, 1, 3, tzinfo=UTC) + timedelta(hours=5 * h) for h in range(150)]
+    got = list(replay(staggered_desk, moments, tz="UTC"))
+    assert {m.replayed for m in got} == {True, False}
+    for m in got:
+        _same_moment(m, staggered_desk, "UTC")
+
+
+def test_a_plugin_detector_gets_complete_analyses(pack_desk: Desk) -> None:
+    """A detector that does not declare what it reads receives the full analysis, intraday parts included."""
+    seen: list[Analysis] = []
+
+    def reads_everything(frames: MarketFrames, analysis: Analysis, params: DetectParams) -> list[Event]:
+        seen.append(analysis)
+        return []
+
+    pack_desk.hub.detectors.register("reads_everything", reads_everything)
+    try:
+        moments = _moments(date(2023, 1, 16), 3)
+        got = list(replay(pack_desk, moments, tz=NY))
+        assert all(m.complete for m in got)
+        assert [a.market is not None for a in seen] == [True, True, True]
+        for m in got:
+            _same_moment(m, pack_desk, NY)
+    finally:
+        pack_desk.hub.detectors.unregister("reads_everything")
+
+
+def test_replay_rejects_unordered_moments(pack_desk: Desk) -> None:
+    from cryptodesk.core.errors import ConfigError
+
+    moments = _moments(date(2023, 1, 16), 3)
+    with pytest.raises(ConfigError, match="increasing"):
+        list(replay(pack_desk, moments[::-1]))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("moments", PERIODS[:1] + PERIODS[2:])
+def test_replay_events_equal_the_direct_path(pack_desk: Desk, moments: list[datetime]) -> None:
+    got = list(replay_events(pack_desk, moments, tz=NY))
+    assert [m for m, _ in got] == moments
+    for moment, events in got:
+        want = _direct(pack_desk, moment, NY)[2]
+        assert close_enough(events, want), moment
+
+
+def test_replay_events_at_unsettled_moments(staggered_desk: Desk) -> None:
+    moments = [datetime(2023, 1, 3, tzinfo=UTC) + timedelta(hours=7 * h) for h in range(100)]
+    for moment, events in replay_events(staggered_desk, moments, tz="UTC"):
+        assert close_enough(events, _direct(staggered_desk, moment, "UTC")[2]), moment
