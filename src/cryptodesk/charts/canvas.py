@@ -1,0 +1,356 @@
+"""Drawing surfaces for the static charts: matplotlib's Agg renderer (PNG) and SVG renderer, in points.
+
+The painter (:mod:`cryptodesk.charts.static`) lays a chart out in points
+(1/72 inch, y upwards from the bottom-left corner) and draws through a
+:class:`Canvas`: paths and text, nothing else. Both canvases draw with
+matplotlib's own renderers (``RendererAgg``, ``RendererSVG``) without building
+a Figure, Axes or tickers, which is where matplotlib spends most of its time on
+a chart like ours.
+
+Text on the Agg canvas is rasterised once per (string, size, weight, colour)
+with FreeType (matplotlib's bundled DejaVu Sans, STIX General for the glyphs
+DejaVu lacks, such as the circled S of "USDⓈ-M") and kept in a bounded cache,
+so a tick label or a legend entry seen in an earlier chart costs a blit.
+A cache hit and a miss give the same pixels: the bitmap is a pure function of
+its key. The SVG canvas writes text as paths (no font needed to view it) with
+the same fonts.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from functools import lru_cache
+from pathlib import Path as FilePath
+from typing import Any
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.backend_bases import GraphicsContextBase, RendererBase
+from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag
+from matplotlib.backends.backend_svg import RendererSVG
+from matplotlib.colors import to_rgb
+from matplotlib.font_manager import FontProperties, get_font
+from matplotlib.ft2font import FT2Font
+from matplotlib.path import Path
+from matplotlib.transforms import Affine2D, Bbox
+
+FONT_DIR = FilePath(mpl.get_data_path()) / "fonts" / "ttf"
+FONT_FILES: dict[bool, tuple[str, ...]] = {
+    False: (str(FONT_DIR / "DejaVuSans.ttf"), str(FONT_DIR / "STIXGeneral.ttf")),
+    True: (str(FONT_DIR / "DejaVuSans-Bold.ttf"), str(FONT_DIR / "STIXGeneralBol.ttf")),
+}
+"""Regular and bold text: DejaVu Sans, with STIX General for the glyphs DejaVu lacks (matplotlib ships both)."""
+TEXT_CACHE_SIZE = 4096
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+Rect = tuple[float, float, float, float]
+"""x0, y0, x1, y1 in points."""
+
+
+class Metrics:
+    """Text metrics in points as FreeType lays a string out at ``dpi`` (hinting makes them depend a little on it)."""
+
+    def __init__(self, dpi: float) -> None:
+        self.dpi = dpi
+
+    def measure(self, text: str, size: float, *, bold: bool = False) -> tuple[float, float, float]:
+        """(width, height above the baseline, depth below it) of a one-line text, in points."""
+        w, h, d = _metrics(text, size, bold, self.dpi)
+        k = 72.0 / self.dpi
+        return w * k, (h - d) * k, d * k
+
+    def width(self, text: str, size: float, *, bold: bool = False) -> float:
+        """The width of a one-line text in points."""
+        return self.measure(text, size, bold=bold)[0] if text else 0.0
+
+    def extent(self, size: float, *, bold: bool = False) -> tuple[float, float]:
+        """Ascent and descent of the font at ``size`` (of 'lp', as matplotlib measures a line), in points."""
+        _w, up, down = self.measure("lp", size, bold=bold)
+        return up, down
+
+
+SVG_METRICS_DPI = 100.0
+"""SVG has no pixels: its text is measured as on a 100 dpi screen, so its layout matches the PNGs closely."""
+
+
+class Canvas:
+    """A drawing surface in points (y upwards): paths, text and text metrics; ``finish`` gives the file bytes."""
+
+    def __init__(
+        self, renderer: RendererBase, width_pt: float, height_pt: float, scale: float, metrics: Metrics
+    ) -> None:
+        self.renderer = renderer
+        self.metrics = metrics
+        self.width = width_pt
+        self.height = height_pt
+        self.scale = scale
+        """Display units per point (Agg: pixels per point; SVG: 1)."""
+        self._to_display = Affine2D().scale(scale)
+
+    def gc(
+        self,
+        color: str = "#000000",
+        lw: float = 0.0,
+        *,
+        alpha: float = 1.0,
+        dashes: tuple[float, ...] | None = None,
+        clip: Rect | None = None,
+        cap: str = "butt",
+        snap: bool | None = None,
+    ) -> GraphicsContextBase:
+        """A graphics context: stroke colour and width (points), alpha, dash pattern (points), clip rectangle."""
+        g = self.renderer.new_gc()
+        g.set_foreground(color)
+        g.set_alpha(alpha)
+        g.set_linewidth(lw)
+        g.set_antialiased(True)
+        g.set_capstyle(cap)  # type: ignore[arg-type]
+        g.set_joinstyle("round")
+        g.set_snap(snap)
+        if dashes:
+            g.set_dashes(0, list(dashes))
+        if clip is not None:
+            k = self.scale
+            g.set_clip_rectangle(Bbox.from_extents(clip[0] * k, clip[1] * k, clip[2] * k, clip[3] * k))
+        return g
+
+    def path(
+        self,
+        path: Path,
+        *,
+        stroke: str | None = None,
+        lw: float = 1.0,
+        fill: str | None = None,
+        alpha: float = 1.0,
+        dashes: tuple[float, ...] | None = None,
+        clip: Rect | None = None,
+        cap: str = "butt",
+        snap: bool | None = None,
+    ) -> None:
+        """Stroke and/or fill a path given in points (NaN vertices break a line, as in matplotlib)."""
+        g = self.gc(stroke or "#000000", lw if stroke else 0.0, alpha=alpha, dashes=dashes, clip=clip, cap=cap,
+                    snap=snap)  # fmt: skip
+        face = (*to_rgb(fill), alpha) if fill else None
+        self.renderer.draw_path(g, path, self._to_display, face)
+        g.restore()
+
+    def line(self, xs: Any, ys: Any, color: str, lw: float, **kw: Any) -> None:
+        """A polyline through points ``xs``, ``ys`` (arrays in points)."""
+        self.path(Path(np.column_stack([xs, ys])), stroke=color, lw=lw, **kw)
+
+    def rect(self, x0: float, y0: float, x1: float, y1: float, fill: str, *, alpha: float = 1.0, **kw: Any) -> None:
+        """A filled rectangle."""
+        verts = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
+        self.path(Path(verts, closed=True), fill=fill, alpha=alpha, **kw)
+
+    def measure(self, text: str, size: float, *, bold: bool = False) -> tuple[float, float, float]:
+        """(width, height above the baseline, depth below it) of a one-line text, in points."""
+        return self.metrics.measure(text, size, bold=bold)
+
+    def text(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        size: float,
+        color: str,
+        *,
+        bold: bool = False,
+        ha: str = "left",
+        va: str = "baseline",
+        rotation: int = 0,
+    ) -> tuple[float, float, float, float]:
+        """Draw one line of text anchored at (x, y); its box (x0, y0, x1, y1) in points.
+
+        ``ha`` is left, center or right; ``va`` baseline, bottom, center or top (the box of the font's
+        ascent and descent, so labels of one row line up); ``rotation`` 0 or 90 (reading upwards).
+        """
+        w, _h, _d = self.measure(text, size, bold=bold)
+        up, down = self.font_extent(size, bold=bold)
+        along = {"left": 0.0, "center": -w / 2, "right": -w}[ha]
+        across = {"baseline": 0.0, "bottom": down, "center": (down - up) / 2, "top": -up}[va]
+        if rotation == 0:
+            bx, by = x + along, y + across
+            box = (bx, by - down, bx + w, by + up)
+        else:
+            bx, by = x - across, y + along
+            box = (bx - up, by, bx + down, by + w)
+        self._draw_text(bx, by, text, size=size, color=color, bold=bold, rotation=rotation)
+        return box
+
+    def font_extent(self, size: float, *, bold: bool = False) -> tuple[float, float]:
+        """Ascent and descent of the font at ``size`` (of 'lp', as matplotlib measures a line), in points."""
+        return self.metrics.extent(size, bold=bold)
+
+    def _draw_text(self, x: float, y: float, text: str, *, size: float, color: str, bold: bool, rotation: int) -> None:
+        raise NotImplementedError
+
+    def finish(self, compress: int) -> bytes:
+        """The file's bytes."""
+        raise NotImplementedError
+
+
+class AggCanvas(Canvas):
+    """A canvas drawn by matplotlib's Agg renderer, written as an RGB PNG."""
+
+    def __init__(self, width_pt: float, height_pt: float, dpi: float, background: str) -> None:
+        k = dpi / 72.0
+        self.px = (max(1, round(width_pt * k)), max(1, round(height_pt * k)))
+        renderer = RendererAgg(self.px[0], self.px[1], dpi)  # type: ignore[no-untyped-call]
+        super().__init__(renderer, width_pt, height_pt, k, Metrics(dpi))
+        pixels = np.asarray(self.renderer.buffer_rgba())  # type: ignore[attr-defined]
+        rgba = np.array([*(round(v * 255) for v in to_rgb(background)), 255], np.uint8)
+        pixels.reshape(-1, 4).view(np.uint32)[:] = rgba.view(np.uint32)[0]
+
+    def _draw_text(self, x: float, y: float, text: str, *, size: float, color: str, bold: bool, rotation: int) -> None:
+        image, left, bottom = _text_image(text, size, bold=bold, dpi=self.scale * 72.0, color=color, rotation=rotation)
+        k = self.scale
+        g = self.renderer.new_gc()
+        # image position in pixels, bottom-left corner, y upwards
+        self.renderer.draw_image(g, round(x * k) + left, round(y * k) + bottom, image)
+        g.restore()
+
+    def finish(self, compress: int) -> bytes:
+        """The picture as an RGB PNG (no metadata chunks), zlib level ``compress``."""
+        rgba = np.asarray(self.renderer.buffer_rgba())  # type: ignore[attr-defined]
+        return encode_png(rgba[:, :, :3], compress)
+
+
+SVG_RC: dict[Any, Any] = {"svg.hashsalt": "cryptodesk", "svg.fonttype": "path", "svg.id": None}
+"""rcParams the SVG renderer reads while drawing: use an :class:`SvgCanvas` inside ``rc_context(SVG_RC)``."""
+
+
+class SvgCanvas(Canvas):
+    """A canvas written by matplotlib's SVG renderer (text as paths, no date or creator); draw it inside
+    ``mpl.rc_context(SVG_RC)`` so element ids come from a fixed hash salt."""
+
+    def __init__(self, width_pt: float, height_pt: float, background: str) -> None:
+        self._out = io.StringIO()
+        metadata = {"Date": None, "Creator": None}
+        renderer = RendererSVG(width_pt, height_pt, self._out, None, 72, metadata=metadata)  # type: ignore[no-untyped-call]
+        super().__init__(renderer, width_pt, height_pt, 1.0, Metrics(SVG_METRICS_DPI))
+        self.rect(0, 0, width_pt, height_pt, background)
+
+    def _draw_text(self, x: float, y: float, text: str, *, size: float, color: str, bold: bool, rotation: int) -> None:
+        prop = FontProperties(fname=FONT_FILES[bold][0], size=size)
+        if any(_missing(text, bold)):
+            prop = FontProperties(fname=FONT_FILES[bold][1], size=size)
+        g = self.gc(color)
+        self.renderer.draw_text(g, x, self.height - y, text, prop, rotation)
+        g.restore()
+
+    def finish(self, compress: int) -> bytes:  # noqa: ARG002 (SVG is text; nothing to compress)
+        """The SVG document's bytes."""
+        self.renderer.finalize()  # type: ignore[attr-defined]
+        return self._out.getvalue().encode("utf-8")
+
+
+def _missing(text: str, bold: bool) -> list[str]:
+    """Characters of ``text`` that DejaVu Sans lacks."""
+    font = get_font(FONT_FILES[bold][0])
+    return [c for c in set(text) if not c.isspace() and font.get_char_index(ord(c)) == 0]
+
+
+def _font(bold: bool) -> FT2Font:
+    return get_font(list(FONT_FILES[bold]))
+
+
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
+def _metrics(text: str, size: float, bold: bool, dpi: float) -> tuple[float, float, float]:
+    """Width, height and descent of a string in pixels at ``dpi`` (FreeType layout, as matplotlib measures it)."""
+    font = _font(bold)
+    font.set_size(size, dpi)
+    font.set_text(text, 0.0, flags=get_hinting_flag())  # type: ignore[no-untyped-call]
+    w, h = font.get_width_height()
+    return w / 64.0, h / 64.0, font.get_descent() / 64.0
+
+
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
+def _text_image(
+    text: str, size: float, *, bold: bool, dpi: float, color: str, rotation: int
+) -> tuple[np.ndarray, int, int]:
+    """An RGBA bitmap of a string and its offset (pixels) from the baseline start to its bottom-left corner."""
+    font = _font(bold)
+    font.set_size(size, dpi)
+    font.set_text(text, 0.0, flags=get_hinting_flag())  # type: ignore[no-untyped-call]
+    font.draw_glyphs_to_bitmap(antialiased=True)
+    grey = np.asarray(font.get_image())
+    descent = font.get_descent() / 64.0
+    xo = font.get_bitmap_offset()[0] / 64.0
+    rgba = np.empty((*grey.shape, 4), np.uint8)
+    rgba[:, :, :3] = (np.array(to_rgb(color)) * 255).round().astype(np.uint8)
+    rgba[:, :, 3] = grey
+    # FreeType's bitmap has a one-pixel border; its bottom row sits one pixel below the descent line.
+    left, bottom = round(xo) - 1, -round(descent) - 1
+    if rotation == 90:
+        rgba = np.ascontiguousarray(np.rot90(rgba))
+        left, bottom = round(descent) + 1 - rgba.shape[1], round(xo) - 1
+    return np.ascontiguousarray(rgba[::-1]), left, bottom
+
+
+def encode_png(rgb: np.ndarray, level: int) -> bytes:
+    """An 8-bit RGB PNG of an (h, w, 3) uint8 array: no filter, one zlib stream, no metadata (deterministic)."""
+    h, w, _ = rgb.shape
+    raw = np.empty((h, w * 3 + 1), np.uint8)
+    raw[:, 0] = 0
+    raw[:, 1:].reshape(h, w, 3)[:] = rgb
+    data = zlib.compress(raw.tobytes(), max(0, min(9, level)))
+    header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    return PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", data) + _chunk(b"IEND", b"")
+
+
+def _chunk(tag: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
+
+def circle(x: float, y: float, r: float) -> Path:
+    """A circle path (points)."""
+    return Path.circle((x, y), r)
+
+
+def rounded_box(x0: float, y0: float, x1: float, y1: float, pad: float) -> Path:
+    """A rectangle with rounded corners around a box, ``pad`` points outside it."""
+    r = min(pad * 1.5, (y1 - y0 + 2 * pad) / 2)
+    a, b, c, d = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+    kappa = 0.5523 * r
+    verts = [
+        (a + r, b), (c - r, b), (c - r + kappa, b), (c, b + r - kappa), (c, b + r),
+        (c, d - r), (c, d - r + kappa), (c - r + kappa, d), (c - r, d),
+        (a + r, d), (a + r - kappa, d), (a, d - r + kappa), (a, d - r),
+        (a, b + r), (a, b + r - kappa), (a + r - kappa, b), (a + r, b), (a + r, b),
+    ]  # fmt: skip
+    line, curve = Path.LINETO, Path.CURVE4
+    codes = [Path.MOVETO, *([line] + [curve] * 3) * 4, Path.CLOSEPOLY]
+    return Path(verts, codes)
+
+
+def bars_path(x0: np.ndarray, x1: np.ndarray, y0: float, y1: np.ndarray) -> Path:
+    """One compound path of rectangles [x0, x1] x [y0, y1] (points; NaN heights are left out)."""
+    keep = np.isfinite(y1)
+    x0, x1, y1 = x0[keep], x1[keep], y1[keep]
+    n = len(x0)
+    verts = np.empty((n, 5, 2))
+    verts[:, 0] = np.column_stack([x0, np.full(n, y0)])
+    verts[:, 1] = np.column_stack([x1, np.full(n, y0)])
+    verts[:, 2] = np.column_stack([x1, y1])
+    verts[:, 3] = np.column_stack([x0, y1])
+    verts[:, 4] = verts[:, 0]
+    codes = np.tile(np.array([Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY], np.uint8), n)
+    return Path(verts.reshape(-1, 2), codes)
+
+
+def polygon(xs: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> list[Path]:
+    """Closed paths between two lines, one per run of points where both are finite."""
+    ok = np.isfinite(lower) & np.isfinite(upper)
+    out: list[Path] = []
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], ok.astype(np.int8), [0]])))
+    for start, end in zip(edges[::2], edges[1::2], strict=True):
+        if end - start < 2:
+            continue
+        x = xs[start:end]
+        verts = np.concatenate(
+            [np.column_stack([x, lower[start:end]]), np.column_stack([x[::-1], upper[start:end][::-1]])]
+        )
+        out.append(Path(np.concatenate([verts, verts[:1]]), closed=True))
+    return out
