@@ -250,5 +250,5 @@ def _bar_days(panel: Panel, xlim: tuple[float, float]) -> float:
                 spacing.append(float(d.min()))
     if spacing:
         return 0.8 * min(spacing)
-    hourly = any(isinstance(v, datetime) for s in panel.series for v in s.x) and xlim[1] - xlim[0] <= 3.5
+    hourly = any(s.x and isinstance(s.x[0], datetime) for s in panel.series) and xlim[1] - xlim[0] <= 3.5
     return 0.8 / 24 if hourly else 0.8
