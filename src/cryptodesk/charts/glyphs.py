@@ -33,6 +33,7 @@ FONT_FILES: dict[bool, tuple[str, str]] = {
 """Regular and bold: DejaVu Sans, then STIX General for the glyphs DejaVu lacks."""
 HINTING = LoadFlags.DEFAULT
 """FreeType's native hinting (matplotlib's default ``text.hinting``)."""
+REPLACEMENT = "\ufffd"
 STRING_CACHE = 4096
 GLYPH_CACHE = 4096
 
@@ -66,9 +67,12 @@ def missing(text: str, bold: bool) -> bool:
 
 @lru_cache(maxsize=GLYPH_CACHE)
 def glyph(char: str, size: float, bold: bool, dpi: float) -> Glyph:
-    """``char`` rendered at ``size`` points and ``dpi`` (FreeType, antialiased, hinted)."""
+    """``char`` rendered at ``size`` points and ``dpi`` (FreeType, antialiased, hinted); a character no bundled
+    font has is drawn as the replacement character '\ufffd'."""
     path = font_file(char, bold)
     font: FT2Font = get_font(path)
+    if not char.isspace() and not font.get_char_index(ord(char)):
+        char = REPLACEMENT
     font.set_size(size, dpi)
     font.set_text(char, 0.0, flags=HINTING)
     font.draw_glyphs_to_bitmap(antialiased=True)
