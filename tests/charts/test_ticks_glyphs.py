@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -152,3 +153,15 @@ def test_plotly_time_axis_is_ap_style_on_long_and_short_windows() -> None:
             assert first.split(" ")[0] in AP_MONTHS, label
             assert first in (AP_MONTHS[value.month - 1], f"{AP_MONTHS[value.month - 1]} {value.day}")
         assert all("AM" not in t and "PM" not in t for t in labels)
+
+
+@pytest.mark.parametrize("size", [9.0, 7.5, 14.0])
+@pytest.mark.parametrize("dpi", [100.0, 130.0])
+def test_glyph_ink_starts_at_freetype_bearing(size: float, dpi: float) -> None:
+    font = get_font(glyphs.FONT_FILES[False][0])
+    for char in "$lTj3%(":
+        g = glyphs.glyph(char, size, False, dpi)
+        font.set_size(size, dpi)
+        bearing = font.load_char(ord(char), LoadFlags.DEFAULT).horiBearingX / 64  # FreeType's own metric
+        first_ink = int(np.flatnonzero(g.image.max(axis=0))[0])
+        assert g.left + first_ink == math.floor(bearing), char  # no pixel of drift against the pen

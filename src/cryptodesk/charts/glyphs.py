@@ -2,11 +2,11 @@
 
 matplotlib 3.11 lays a string out afresh (loading every glyph) on each
 ``FT2Font.set_text`` call, about 20 µs a character, which made text most of a
-chart's cost. Here each glyph is rendered once per (font, size, dpi) at a whole
-pixel position with FreeType's hinted advance, and a string is the glyphs placed
-side by side (with the font's kerning), as matplotlib's Agg backend placed them
-before 3.11. String bitmaps and metrics are kept in bounded LRU caches, so a
-tick label or legend entry seen before costs a blit. Everything is a pure
+chart's cost. Here each glyph is rendered once per (font, size, dpi), and a
+string is its glyphs placed at FreeType's hinted advances (with the font's
+kerning) on whole pixels, as matplotlib's Agg backend placed them before 3.11.
+String bitmaps and metrics are kept in bounded LRU caches, so a tick label or
+legend entry seen before costs a blit. Everything is a pure
 function of its arguments: a cache hit and a miss give the same pixels.
 
 Fonts are the ones matplotlib ships (never the machine's): DejaVu Sans, and STIX
@@ -15,6 +15,7 @@ General for the characters DejaVu lacks (the circled S of "USDⓈ-M").
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -77,7 +78,8 @@ def glyph(char: str, size: float, bold: bool, dpi: float) -> Glyph:
     font.set_text(char, 0.0, flags=HINTING)
     font.draw_glyphs_to_bitmap(antialiased=True)
     image = np.array(font.get_image(), dtype=np.uint8)
-    left = round(font.get_bitmap_offset()[0] / 64.0) - 1  # FreeType's bitmap has a one-pixel border
+    # The bitmap starts at the pixel column of the ink's left edge and has a one-pixel border above and below.
+    left = math.floor(font.get_bitmap_offset()[0] / 64.0)
     bottom = -round(font.get_descent() / 64.0) - 1
     advance = font.load_char(ord(char), HINTING).horiAdvance / 64.0
     return Glyph(image, left, bottom, advance, font.get_char_index(ord(char)), path)
