@@ -16,6 +16,7 @@ from cryptodesk.charts import glyphs
 from cryptodesk.charts.build import build_chart
 from cryptodesk.charts.canvas import Metrics
 from cryptodesk.charts.interactive import figure
+from cryptodesk.charts.static import day_numbers
 from cryptodesk.charts.ticks import DAY_RULES, GAP_PT, _label_days, time_ticks, to_days, value_ticks
 
 from .test_liquidations import ROWS, frames
@@ -165,3 +166,14 @@ def test_glyph_ink_starts_at_freetype_bearing(size: float, dpi: float) -> None:
         bearing = font.load_char(ord(char), LoadFlags.DEFAULT).horiBearingX / 64  # FreeType's own metric
         first_ink = int(np.flatnonzero(g.image.max(axis=0))[0])
         assert g.left + first_ink == math.floor(bearing), char  # no pixel of drift against the pen
+
+
+def test_day_numbers_equal_to_days_of_each_value() -> None:
+    days = tuple(date(2021, 12, 25) + timedelta(days=i * 37) for i in range(20))
+    moments = tuple(datetime(2023, 1, 17, 7, 29) + timedelta(minutes=i * 61, microseconds=i) for i in range(50))
+    for xs in (days, moments):
+        got = day_numbers(xs)
+        assert got.tolist() == [to_days(x) for x in xs]  # numpy's conversion equals the per-value reference
+    assert day_numbers(()).size == 0
+    with pytest.raises(TypeError, match="date or datetime"):
+        day_numbers((1.5,))  # type: ignore[arg-type]

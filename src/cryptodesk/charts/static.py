@@ -37,7 +37,7 @@ from cryptodesk.charts.canvas import (
 )
 from cryptodesk.charts.layout import Layout, PanelBox, plan
 from cryptodesk.charts.spec import Annotation, Band, Chart, Marker, Series, XValue
-from cryptodesk.charts.ticks import Tick, to_days
+from cryptodesk.charts.ticks import to_days
 
 FORMATS: tuple[str, ...] = ("png", "svg")
 SIZES = {"tick": 9.0, "axis": 8.5, "legend": 8.0, "label": 8.0, "event": 7.5, "tag": 6.5, "level": 7.5, "empty": 11.0}
@@ -130,14 +130,14 @@ def _panel(c: Canvas, box: PanelBox, m: Layout) -> None:
 
 
 def _band(c: Canvas, box: PanelBox, band: Band) -> None:
-    xs = box.fx(_nums(band.x))
+    xs = box.fx(day_numbers(band.x))
     lo, hi = box.fy(_values(band.lower)), box.fy(_values(band.upper))
     for poly in polygon(xs, lo, hi):
         c.path(poly, fill=st.color(band.role), alpha=band.opacity, clip=box.rect)
 
 
 def _bars(c: Canvas, box: PanelBox, s: Series) -> None:
-    x = _nums(s.x)
+    x = day_numbers(s.x)
     width = box.bar_days
     y = box.fy(_values(s.y))
     zero = box.y(max(box.ylim[0], min(0.0, box.ylim[1])))
@@ -146,7 +146,7 @@ def _bars(c: Canvas, box: PanelBox, s: Series) -> None:
 
 
 def _line(c: Canvas, box: PanelBox, s: Series) -> None:
-    xs, ys = box.fx(_nums(s.x)), box.fy(_values(s.y))
+    xs, ys = box.fx(day_numbers(s.x)), box.fy(_values(s.y))
     path = Path(np.column_stack([xs, ys]))
     path.should_simplify = False
     dashes = (3.7 * s.width, 1.6 * s.width) if s.dashed else None
@@ -271,13 +271,14 @@ def _empty(c: Canvas, box: PanelBox, message: str) -> None:
 
 def _num(v: XValue) -> float:
     """A date or naive datetime as a day number (TypeError for anything else)."""
-    if not isinstance(v, datetime) and not hasattr(v, "toordinal"):
+    if not isinstance(v, date):
         raise TypeError(f"x value must be a date or datetime, got {type(v).__name__}")
     return to_days(v)
 
 
-def _nums(xs: tuple[XValue, ...]) -> np.ndarray:
-    """Day numbers of a series' x values (dates or naive datetimes, converted by numpy in one go)."""
+def day_numbers(xs: tuple[XValue, ...]) -> np.ndarray:
+    """Day numbers of a series' x values (dates or naive datetimes, converted by numpy in one go; the same
+    values as ``ticks.to_days`` of each)."""
     if not xs:
         return np.zeros(0)
     if isinstance(xs[0], datetime):
@@ -291,4 +292,4 @@ def _values(ys: tuple[float | None, ...]) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in ys], dtype=float)
 
 
-__all__ = ["FORMATS", "Tick", "paint", "render_static"]
+__all__ = ["FORMATS", "day_numbers", "paint", "render_static"]
