@@ -11,7 +11,8 @@ plot (a calendar label near the right edge ends at its line instead of being
 cut off).
 
 Deterministic: the same chart gives the same bytes in any process (bundled
-fonts, no metadata, a fixed SVG hash salt, no dependence on rcParams).
+fonts, no metadata, a fixed SVG hash salt, every style set explicitly rather
+than read from rcParams).
 """
 
 from __future__ import annotations
