@@ -126,6 +126,14 @@ class Canvas:
         """A polyline through points ``xs``, ``ys`` (arrays in points)."""
         self.path(Path(np.column_stack([xs, ys])), stroke=color, lw=lw, **kw)
 
+    def segments(self, segs: list[tuple[float, float, float, float]], color: str, lw: float, **kw: Any) -> None:
+        """Straight segments (x0, y0, x1, y1) in one stroke (grid lines, tick marks): one draw call for all."""
+        if not segs:
+            return
+        verts = np.array(segs, dtype=float).reshape(-1, 2)
+        codes = np.tile(np.array([Path.MOVETO, Path.LINETO], np.uint8), len(segs))
+        self.path(Path(verts, codes), stroke=color, lw=lw, **kw)
+
     def rect(self, x0: float, y0: float, x1: float, y1: float, fill: str, *, alpha: float = 1.0, **kw: Any) -> None:
         """A filled rectangle."""
         verts = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]

@@ -102,9 +102,7 @@ def _panel(c: Canvas, box: PanelBox, m: Layout) -> None:
     for sp in p.spans:
         a, b = box.x(_num(sp.start)), box.x(_num(sp.end))
         c.rect(max(a, x0), y0, min(b, x1), y1, st.SPAN_COLOR)
-    for t in box.yticks:
-        y = box.y(t.value)
-        c.line(np.array([x0, x1]), np.array([y, y]), st.GRID, 0.6, snap=True)
+    c.segments([(x0, box.y(t.value), x1, box.y(t.value)) for t in box.yticks], st.GRID, 0.6, snap=True)
     for band in p.bands:
         _band(c, box, band)
     for s in p.series:
@@ -118,8 +116,7 @@ def _panel(c: Canvas, box: PanelBox, m: Layout) -> None:
     for s in p.series:
         if s.kind != "bar":
             _line(c, box, s)
-    c.line(np.array([x0, x0]), np.array([y0, y1]), st.GRID, 0.8, snap=True)
-    c.line(np.array([x0, x1]), np.array([y0, y0]), st.GRID, 0.8, snap=True)
+    c.segments([(x0, y0, x0, y1), (x0, y0, x1, y0)], st.GRID, 0.8, snap=True)
     for level in p.levels:
         if level.label:
             c.text(x0 + 3, box.y(level.y) + 2, level.label, SIZES["level"], st.MUTED, va="bottom")
@@ -216,23 +213,24 @@ def _value_axis(c: Canvas, box: PanelBox, m: Layout) -> None:
     """y tick marks and labels, and the axis title written upwards at the left edge."""
     x0, y0, _x1, y1 = box.rect
     if not box.panel.empty_message:
+        marks = [(x0 - TICK_LEN, box.y(t.value), x0, box.y(t.value)) for t in box.yticks]
+        c.segments(marks, st.MUTED, 0.8, snap=True)
         for t in box.yticks:
-            y = box.y(t.value)
-            c.line(np.array([x0 - TICK_LEN, x0]), np.array([y, y]), st.MUTED, 0.8, snap=True)
-            c.text(x0 - TICK_LEN - 3, y, t.label, SIZES["tick"], st.MUTED, ha="right", va="center")
+            c.text(x0 - TICK_LEN - 3, box.y(t.value), t.label, SIZES["tick"], st.MUTED, ha="right", va="center")
     title = st.y_axis_title(box.panel.unit, box.panel.y_label)
     c.text(m.margin, (y0 + y1) / 2, title, SIZES["axis"], st.MUTED, ha="center", va="top", rotation=90)
 
 
 def _time_axis(c: Canvas, last: PanelBox, m: Layout) -> None:
     """x tick marks under every panel, labels (and their year row) under the last one, and the axis title."""
+    marks = []
     for box in m.panels:
         x0, y0, x1, _y1 = box.rect
         for t in m.xticks:
             x = box.x(t.value)
             if x0 - 0.5 <= x <= x1 + 0.5:
-                length = TICK_LEN * (0.6 if t.minor else 1.0)
-                c.line(np.array([x, x]), np.array([y0 - length, y0]), st.MUTED, 0.8, snap=True)
+                marks.append((x, y0 - TICK_LEN * (0.6 if t.minor else 1.0), x, y0))
+    c.segments(marks, st.MUTED, 0.8, snap=True)
     x0, y0, x1, _y1 = last.rect
     up, down = c.font_extent(SIZES["tick"])
     for t in m.xticks:
