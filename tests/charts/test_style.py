@@ -98,3 +98,28 @@ def test_calendar_annotations_local_days_titles_and_tags() -> None:
         (datetime(2022, 11, 10, 8, 30), "CPI"),
         (datetime(2022, 11, 10, 8, 30), "NFP"),
     }
+
+
+def test_values_and_numbers_equal_the_per_value_definition() -> None:
+    import math
+
+    import numpy as np
+
+    from cryptodesk.charts.common import numbers, values
+
+    def reference(items: list[object]) -> tuple[float | None, ...]:
+        return tuple(float(v) if isinstance(v, int | float) and math.isfinite(v) else None for v in items)
+
+    frame = pl.DataFrame(
+        {
+            "f": [1.5, None, float("nan"), float("inf"), -float("inf"), -0.0, 2e300],
+            "i": [1, None, 3, -4, 2**53, 0, 7],
+            "f32": pl.Series([0.1, None, 3.0, float("nan"), 1e30, -2.5, 0.0], dtype=pl.Float32),
+            "s": ["a", None, "1", "2", "x", "y", "z"],
+        }
+    )
+    for column in frame.columns:
+        assert values(frame, column) == reference(frame.get_column(column).to_list()), column
+    arr = np.array([0.25, np.nan, np.inf, -1.0, 3.0])
+    assert numbers(arr) == reference(arr.tolist())
+    assert numbers(np.arange(4)) == (0.0, 1.0, 2.0, 3.0)

@@ -101,13 +101,20 @@ def trim(series: pl.DataFrame, days: int) -> pl.DataFrame:
 
 
 def values(frame: pl.DataFrame, column: str) -> tuple[float | None, ...]:
-    """A column as a tuple of floats, None where missing or not finite."""
-    return tuple(_clean(v) for v in frame.get_column(column).to_list())
+    """A column as a tuple of floats, None where missing or not finite (numeric columns converted by numpy)."""
+    col = frame.get_column(column)
+    if col.dtype.is_numeric():
+        return numbers(col.cast(pl.Float64).to_numpy())
+    return tuple(_clean(v) for v in col.to_list())
 
 
 def numbers(arr: np.ndarray) -> tuple[float | None, ...]:
-    """A numpy array as a tuple of floats, None where NaN."""
-    return tuple(_clean(v) for v in arr.tolist())
+    """A numeric numpy array as a tuple of floats, None where NaN or infinite."""
+    a = np.asarray(arr, dtype=float)
+    finite = np.isfinite(a)
+    if finite.all():
+        return tuple(a.tolist())
+    return tuple(v if ok else None for v, ok in zip(a.tolist(), finite.tolist(), strict=True))
 
 
 def _clean(v: object) -> float | None:

@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 from cryptodesk.charts import style as st
 from cryptodesk.charts.common import signed_pct
 from cryptodesk.charts.spec import Chart, Panel, Series, XValue
+from cryptodesk.charts.ticks import from_days, time_ticks, to_days
 from cryptodesk.writer import phrasing as ph
 
 FONT = f"{st.FONT}, Helvetica, Arial, sans-serif"
@@ -90,12 +91,32 @@ def figure(chart: Chart) -> go.Figure:
     fig.update_xaxes(showgrid=False, linecolor=st.GRID, tickfont={"color": st.MUTED}, type="date")
     fig.update_xaxes(title_text=chart.x_label, row=len(heights), col=1)
     if chart.x_range is not None and isinstance(chart.x_range[0], datetime):
-        fig.update_xaxes(tickformat="%-I %p", hoverformat="%-I:%M %p")
+        fig.update_xaxes(hoverformat="%-I:%M %p")
     if chart.x_range is not None:
         lo, hi = chart.x_range
         pad = (_seconds(hi) - _seconds(lo)) * 0.02
         fig.update_xaxes(range=[_from_seconds(_seconds(lo) - pad), _from_seconds(_seconds(hi) + pad)])
+        fig.update_xaxes(**ap_time_axis(to_days(lo), to_days(hi)))
     return fig
+
+
+PLOT_WIDTH_PT = 560.0
+"""A conservative plot width for choosing tick spacing (Plotly charts are responsive)."""
+CHAR_PT = 6.5
+"""Approximate width of a tick label character at Plotly's 12 px font."""
+
+
+def ap_time_axis(lo: float, hi: float) -> dict[str, Any]:
+    """Time axis ticks in AP style ('Nov.', 'Jan. 18', '9 a.m.', the year under January), the same rules as
+    the static charts (``charts/ticks.py``), instead of Plotly's own date format ('Jan 18', '12 AM')."""
+    ticks = [
+        t for t in time_ticks(lo, hi, width_pt=PLOT_WIDTH_PT, label_width=lambda s: CHAR_PT * len(s)) if not t.minor
+    ]
+    return {
+        "tickmode": "array",
+        "tickvals": [from_days(t.value) for t in ticks],
+        "ticktext": [f"{_esc(t.label)}<br>{_esc(t.second)}" if t.second else _esc(t.label) for t in ticks],
+    }
 
 
 def _panel(fig: go.Figure, panel: Panel, row: int, x_range: tuple[XValue, XValue] | None) -> None:

@@ -1,71 +1,51 @@
-"""Static charts: a :class:`~cryptodesk.charts.spec.Chart` drawn with matplotlib (Agg) as PNG or SVG bytes.
+"""Static charts: a :class:`~cryptodesk.charts.spec.Chart` drawn as PNG or SVG bytes with matplotlib's renderers.
 
-Deterministic: the same chart gives the same bytes. No pyplot (no global
-figure state), the Agg canvas, matplotlib's bundled DejaVu Sans, text as paths
-in SVG, a fixed SVG hash salt, and no creation date or software version in the
-file metadata. ``MPLCONFIGDIR`` defaults to a folder in /tmp so a read-only
-home never matters.
+The chart is laid out in points by this module and drawn straight onto
+matplotlib's Agg (PNG) or SVG renderer through :mod:`cryptodesk.charts.canvas`:
+no Figure, Axes, tickers or legend objects, which cost about ten times the
+drawing itself. Layout: title and subtitle (wrapped to the width), the top
+panel's legend, the panels stacked on one time axis, tick labels, the axis
+title and the source line. Text is measured, so labels are placed beside the
+line they belong to, staggered when they would overlap and kept inside the
+plot (a calendar label near the right edge ends at its line instead of being
+cut off).
+
+Deterministic: the same chart gives the same bytes in any process (bundled
+fonts, no metadata, a fixed SVG hash salt, every style set explicitly rather
+than read from rcParams).
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date, datetime, timedelta
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 import matplotlib as mpl
-import matplotlib.dates as mdates
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+import numpy as np
+from matplotlib.path import Path
 
 from cryptodesk.charts import style as st
-from cryptodesk.charts.spec import Annotation, Chart, Marker, Panel, Series, XValue
-from cryptodesk.writer import phrasing as ph
+from cryptodesk.charts.canvas import (
+    SVG_METRICS_DPI,
+    SVG_RC,
+    AggCanvas,
+    Canvas,
+    Metrics,
+    SvgCanvas,
+    bars_path,
+    polygon,
+    rounded_box,
+)
+from cryptodesk.charts.layout import Layout, PanelBox, plan
+from cryptodesk.charts.spec import Annotation, Band, Chart, Marker, Series, XValue
+from cryptodesk.charts.ticks import to_days
 
 FORMATS: tuple[str, ...] = ("png", "svg")
-RC: dict[Any, Any] = {
-    "font.family": "sans-serif",
-    "font.sans-serif": [st.FONT],
-    "font.size": 9.5,
-    "axes.edgecolor": st.GRID,
-    "axes.labelcolor": st.MUTED,
-    "axes.titlesize": 10,
-    "xtick.color": st.MUTED,
-    "ytick.color": st.MUTED,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "axes.grid.axis": "y",
-    "grid.color": st.GRID,
-    "grid.linewidth": 0.6,
-    "svg.hashsalt": "cryptodesk",
-    "svg.fonttype": "path",
-    "path.simplify": False,
-    "figure.dpi": st.DPI,
-    "savefig.dpi": st.DPI,
-    "axes.unicode_minus": False,
-}
-METADATA: dict[str, dict[str, str | None]] = {
-    "png": {"Software": None},
-    "svg": {"Date": None, "Creator": None},
-}
-EPOCH = datetime(1970, 1, 1)
-"""matplotlib's default date epoch (rcParams['date.epoch'])."""
-HEADER_IN = 1.1
-FOOTER_IN = 0.45
-CHAR_FRACTION = 0.0068
-"""Approximate width of one label character as a fraction of the axes width (for staggering labels)."""
-
-
-@contextmanager
-def house_style() -> Iterator[None]:
-    """matplotlib rcParams of the house style, restored afterwards."""
-    with mpl.rc_context(RC):
-        yield
+SIZES = {"tick": 9.0, "axis": 8.5, "legend": 8.0, "label": 8.0, "event": 7.5, "tag": 6.5, "level": 7.5, "empty": 11.0}
+"""Font sizes in points."""
+TICK_LEN = 3.5
+BAR_ALPHA = 0.75
+Box = tuple[float, float, float, float]
 
 
 def render_static(
@@ -77,221 +57,238 @@ def render_static(
     """
     if fmt not in FORMATS:
         raise ValueError(f"static chart format must be one of {FORMATS}, got {fmt!r}")
-    with house_style():
-        fig = draw(chart, width_in=width_in)
-        buf = io.BytesIO()
-        extra: dict[str, Any] = {"pil_kwargs": {"compress_level": compress}} if fmt == "png" else {}
-        fig.savefig(buf, format=fmt, metadata=METADATA[fmt], facecolor=st.BACKGROUND, dpi=dpi, **extra)
-    return buf.getvalue()
+    if fmt == "png":
+        metrics = Metrics(float(dpi))
+        layout = plan(chart, width_in * 72.0, metrics)
+        canvas: Canvas = AggCanvas(layout.width, layout.height, float(dpi), st.BACKGROUND)
+        paint(canvas, layout)
+        return canvas.finish(compress)
+    with mpl.rc_context(SVG_RC):
+        metrics = Metrics(SVG_METRICS_DPI)
+        layout = plan(chart, width_in * 72.0, metrics)
+        canvas = SvgCanvas(layout.width, layout.height, st.BACKGROUND)
+        paint(canvas, layout)
+        return canvas.finish(compress)
 
 
-def draw(chart: Chart, *, width_in: float = st.WIDTH_IN) -> Figure:
-    """A matplotlib Figure of the chart, ``width_in`` inches wide (call inside :func:`house_style`)."""
-    heights = [p.height for p in chart.panels]
-    height_in = HEADER_IN + FOOTER_IN + st.PANEL_IN * sum(heights)
-    fig = Figure(figsize=(width_in, height_in))
-    FigureCanvasAgg(fig)
-    top = 1 - HEADER_IN / height_in
-    bottom = FOOTER_IN / height_in + 0.04
-    left = 0.8 / width_in
-    grid = fig.add_gridspec(len(heights), 1, height_ratios=heights, left=left, right=0.97, top=top, bottom=bottom)
-    fig.text(0.015, 1 - 0.22 / height_in, chart.title, fontsize=14, fontweight="bold", color=st.INK, va="top")
-    fig.text(0.015, 1 - 0.52 / height_in, chart.subtitle, fontsize=8.5, color=st.MUTED, va="top")
-    foot = " · ".join((chart.source, *chart.notes))
-    fig.text(0.015, 0.12 / height_in, foot, fontsize=7.5, color=st.MUTED, va="bottom")
-    intraday = bool(chart.x_range and isinstance(chart.x_range[0], datetime))
-    first: Axes | None = None
-    for i, panel in enumerate(chart.panels):
-        ax = fig.add_subplot(grid[i, 0], sharex=first) if first is not None else fig.add_subplot(grid[i, 0])
-        first = first or ax
-        _panel(ax, panel, chart, intraday=intraday, outside_legend=i == 0)
-        last = i == len(chart.panels) - 1
-        ax.tick_params(labelbottom=last)
-        if last:
-            ax.set_xlabel(chart.x_label, fontsize=8.5)
-    return fig
+def paint(canvas: Canvas, layout: Layout) -> None:
+    """Draw a laid-out chart: header, legend, panels, time axis, footer."""
+    c, m = canvas, layout
+    for text, y, size, colour, bold in m.header:
+        c.text(m.margin, y, text, size, colour, bold=bold, va="top")
+    for box in m.panels:
+        _panel(c, box, m)
+        _legend(c, box)
+    last = m.panels[-1]
+    _time_axis(c, last, m)
+    for text, y in m.footer:
+        c.text(m.margin, y, text, m.footer_size, st.MUTED, va="top")
 
 
-def _panel(ax: Axes, panel: Panel, chart: Chart, *, intraday: bool, outside_legend: bool) -> None:
-    """Draw one panel: spans, bands, series, levels, markers, calendar annotations, legend, axes."""
-    for sp in panel.spans:
-        ax.axvspan(_x(sp.start), _x(sp.end), color=st.SPAN_COLOR, zorder=0, lw=0)
-    for band in panel.bands:
-        lo = [_nan(v) for v in band.lower]
-        hi = [_nan(v) for v in band.upper]
-        xs = [_x(v) for v in band.x]
-        ax.fill_between(xs, lo, hi, color=st.color(band.role), alpha=band.opacity, lw=0, label=band.label)
-    for s in panel.series:
-        _series(ax, s, intraday=intraday)
-    if chart.x_range is not None:
-        pad = (_num(chart.x_range[1]) - _num(chart.x_range[0])) * 0.01
-        ax.set_xlim(_num(chart.x_range[0]) - pad, _num(chart.x_range[1]) + pad * (12 if panel.markers else 1))
-    _limits(ax, panel)
-    for level in panel.levels:
-        ax.axhline(level.y, color=st.MUTED, lw=0.8, ls=(0, (4, 3)), zorder=1)
+@dataclass
+class _Placed:
+    """Label boxes already drawn in a panel (later labels move to stay clear of them)."""
+
+    boxes: list[Box] = field(default_factory=list)
+
+    def clear_of(self, box: Box) -> bool:
+        return not any(a < box[2] and box[0] < c and b < box[3] and box[1] < d for a, b, c, d in self.boxes)
+
+
+def _panel(c: Canvas, box: PanelBox, m: Layout) -> None:
+    """One panel: spans, grid, bands, bars, lines, levels, calendar events, markers, axes."""
+    p, clip = box.panel, box.rect
+    x0, y0, x1, y1 = clip
+    for sp in p.spans:
+        a, b = box.x(_num(sp.start)), box.x(_num(sp.end))
+        c.rect(max(a, x0), y0, min(b, x1), y1, st.SPAN_COLOR)
+    c.segments([(x0, box.y(t.value), x1, box.y(t.value)) for t in box.yticks], st.GRID, 0.6, snap=True)
+    for band in p.bands:
+        _band(c, box, band)
+    for s in p.series:
+        if s.kind == "bar":
+            _bars(c, box, s)
+    for level in p.levels:
+        y = box.y(level.y)
+        c.line(np.array([x0, x1]), np.array([y, y]), st.MUTED, 0.8, dashes=(3.2, 2.4), clip=clip)
+    placed = _Placed()
+    _annotations(c, box, p.annotations, placed)
+    for s in p.series:
+        if s.kind != "bar":
+            _line(c, box, s)
+    c.segments([(x0, y0, x0, y1), (x0, y0, x1, y0)], st.GRID, 0.8, snap=True)
+    for level in p.levels:
         if level.label:
-            ax.annotate(
-                level.label, (0.0, level.y), xycoords=("axes fraction", "data"), xytext=(3, 2),
-                textcoords="offset points", fontsize=7.5, color=st.MUTED, va="bottom",
-            )  # fmt: skip
-    placed: list[tuple[float, float, float]] = []
-    for m in panel.markers:
-        _marker(ax, m, placed)
-    _annotations(ax, panel.annotations)
-    _axes_format(ax, panel, intraday=intraday)
-    if panel.empty_message:
-        ax.set_yticks([])
-        ax.grid(False)
-        ax.text(0.5, 0.5, panel.empty_message, transform=ax.transAxes, ha="center", va="center", fontsize=11,
-                color=st.INK, bbox={"boxstyle": "round,pad=0.6", "fc": "#f6f8fa", "ec": st.GRID})  # fmt: skip
-    handles, _labels = ax.get_legend_handles_labels()
-    if handles and outside_legend:
-        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), fontsize=7.5, frameon=False, ncols=min(5, len(handles)))
-    elif handles:
-        ax.legend(loc="upper left", fontsize=7.5, frameon=False, ncols=min(4, len(handles)))
+            c.text(x0 + 3, box.y(level.y) + 2, level.label, SIZES["level"], st.MUTED, va="bottom")
+    for mk in p.markers:
+        _marker(c, box, mk, placed)
+    _value_axis(c, box, m)
+    if p.empty_message:
+        _empty(c, box, p.empty_message)
 
 
-def _series(ax: Axes, s: Series, *, intraday: bool) -> None:
-    xs = [_x(v) for v in s.x]
-    ys = [_nan(v) for v in s.y]
-    if s.kind == "bar":
-        width = 0.8 / 24 if intraday else 0.8
-        ax.bar(xs, ys, width=width, color=st.color(s.role), alpha=0.75, label=s.label or None, zorder=2, lw=0)
-    else:
-        style = "--" if s.dashed else "-"
-        ax.plot(xs, ys, color=st.color(s.role), lw=s.width, ls=style, label=s.label or None, zorder=3)
+def _band(c: Canvas, box: PanelBox, band: Band) -> None:
+    xs = box.fx(day_numbers(band.x))
+    lo, hi = box.fy(_values(band.lower)), box.fy(_values(band.upper))
+    for poly in polygon(xs, lo, hi):
+        c.path(poly, fill=st.color(band.role), alpha=band.opacity, clip=box.rect)
 
 
-def _limits(ax: Axes, panel: Panel) -> None:
-    """y limits that show the data, round levels and markers with room for labels."""
-    if panel.y_range is not None:
-        ax.set_ylim(*panel.y_range)
-        return
-    ys = [v for s in panel.series for v in s.y if v is not None]
-    ys += [v for b in panel.bands for v in (*b.lower, *b.upper) if v is not None]
-    ys += [lv.y for lv in panel.levels] + [m.y for m in panel.markers]
-    if not ys:
-        ax.set_ylim(0, 1)
-        return
-    lo, hi = min(ys), max(ys)
-    span = (hi - lo) or abs(hi) or 1.0
-    below = 0.16 if any(m.below for m in panel.markers) else 0.08
-    floor = 0.0 if lo >= 0 and panel.unit == "usd" and any(s.kind == "bar" for s in panel.series) else lo - span * below
-    ax.set_ylim(floor, hi + span * 0.28)
+def _bars(c: Canvas, box: PanelBox, s: Series) -> None:
+    x = day_numbers(s.x)
+    width = box.bar_days
+    y = box.fy(_values(s.y))
+    zero = box.y(max(box.ylim[0], min(0.0, box.ylim[1])))
+    path = bars_path(box.fx(x - width / 2), box.fx(x + width / 2), zero, y)
+    c.path(path, fill=st.color(s.role), alpha=BAR_ALPHA, clip=box.rect)
 
 
-def _marker(ax: Axes, m: Marker, placed: list[tuple[float, float, float]]) -> None:
-    """A dot and its label; a label that would overlap one already ``placed`` (x0, x1, y in axes
-    fractions) moves further above (or below) its point."""
-    size = 26 if m.label else 18
-    ax.scatter([_x(m.x)], [m.y], s=size, color=st.color(m.role), zorder=5, edgecolors="white", linewidths=0.8)
-    if not m.label:
-        return
-    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-    frac = (_num(m.x) - x0) / ((x1 - x0) or 1)
-    yfrac = (m.y - y0) / ((y1 - y0) or 1)
-    ha = "right" if frac > 0.7 else "left"
-    dx = -6 if ha == "right" else 6
-    width = len(m.label) * CHAR_FRACTION * 1.1
-    left = frac - width if ha == "right" else frac
-    dy = -12.0 if m.below else 8.0
-    step = -11.0 if m.below else 11.0
-    for _ in range(6):
-        y = yfrac + dy / 200
-        if not any(a < left + width and left < b and abs(y - c) < 0.05 for a, b, c in placed):
-            break
-        dy += step
-    placed.append((left, left + width, yfrac + dy / 200))
-    ax.annotate(
-        m.label, (_x(m.x), m.y), xytext=(dx, dy), textcoords="offset points", ha=ha,
-        va="top" if m.below else "bottom", fontsize=8, color=st.INK, zorder=6,
-        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8},
-    )  # fmt: skip
+def _line(c: Canvas, box: PanelBox, s: Series) -> None:
+    xs, ys = box.fx(day_numbers(s.x)), box.fy(_values(s.y))
+    path = Path(np.column_stack([xs, ys]))
+    path.should_simplify = False
+    dashes = (3.7 * s.width, 1.6 * s.width) if s.dashed else None
+    c.path(path, stroke=st.color(s.role), lw=s.width, dashes=dashes, clip=box.rect, cap="round")
 
 
-def _annotations(ax: Axes, notes: tuple[Annotation, ...]) -> None:
-    """Calendar events as dotted lines: major ones labelled at the top in staggered rows, minor ones tagged below."""
-    lo, hi = ax.get_xlim()
+def _annotations(c: Canvas, box: PanelBox, notes: tuple[Annotation, ...], placed: _Placed) -> None:
+    """Calendar events as dotted lines: major ones labelled at the top in staggered rows (right-aligned to
+    their line near the right edge, so nothing is cut off), minor ones tagged upright at the bottom."""
+    x0, y0, x1, y1 = box.rect
     rows_end: list[float] = []
+    size = SIZES["event"]
+    up, down = c.font_extent(size)
     for a in notes:
-        x = _num(a.x)
-        if not lo <= x <= hi:
+        x = box.x(_num(a.x))
+        if not x0 <= x <= x1:
             continue
-        frac = (x - lo) / ((hi - lo) or 1)
         colour = st.EVENT_COLOR if a.major else st.MACRO_COLOR
-        ax.axvline(_x(a.x), color=colour, lw=0.8, ls=":", zorder=1)
+        c.line(np.array([x, x]), np.array([y0, y1]), colour, 0.8, dashes=(0.8, 1.3), cap="round")
         if not a.major:
-            ax.text(x, 0.02, a.label, transform=ax.get_xaxis_transform(), rotation=90, fontsize=6.5,
-                    color=colour, ha="right", va="bottom")  # fmt: skip
+            c.text(x - 1.5, y0 + 3, a.label, SIZES["tag"], colour, va="bottom", rotation=90)
             continue
-        width = len(a.label) * CHAR_FRACTION
-        left = frac - width - 0.01 if frac + width > 0.98 else frac + 0.005
-        row = next((i for i, end in enumerate(rows_end) if end < left), len(rows_end))
+        w = c.measure(a.label, size)[0]
+        left = x - w - 3 if x + 3 + w > x1 - 2 else x + 3
+        left = max(left, x0 + 2)
+        row = next((i for i, end in enumerate(rows_end) if end < left - 4), len(rows_end))
         if row == len(rows_end):
             rows_end.append(0.0)
-        rows_end[row] = left + width
-        ax.text(
-            left, 0.90 - 0.075 * row, a.label, transform=ax.transAxes, fontsize=7.5, color=colour, va="top",
-            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
-        )  # fmt: skip
+        rows_end[row] = left + w
+        top = y1 - 5 - row * (up + down + 4)
+        label_box = (left, top - up - down, left + w, top)
+        c.path(rounded_box(*label_box, 1.2), fill=st.BACKGROUND, alpha=0.85)
+        c.text(left, top, a.label, size, colour, va="top")
+        placed.boxes.append(label_box)
 
 
-def _axes_format(ax: Axes, panel: Panel, *, intraday: bool) -> None:
-    ax.set_ylabel(st.y_axis_title(panel.unit, panel.y_label), fontsize=8.5)
-    if panel.unit == "usd":
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: st.money_tick(v, _step(ax))))
-    elif panel.unit == "pct":
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: st.pct_tick(v, _step(ax))))
-    lo, hi = ax.get_xlim()
-    if intraday and hi - lo <= 1.5:
-        hours = max(1, int((hi - lo) * 24 / 8))
-        ax.xaxis.set_major_locator(mdates.HourLocator(byhour=range(0, 24, hours)))  # type: ignore[no-untyped-call]
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: _clock(EPOCH + timedelta(days=float(v)))))
-    elif intraday and hi - lo <= 10:
-        ax.xaxis.set_major_locator(mdates.DayLocator())  # type: ignore[no-untyped-call]
-        ax.xaxis.set_minor_locator(mdates.HourLocator(byhour=(6, 12, 18)))  # type: ignore[no-untyped-call]
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: ph.month_day(_day(v), _day(v))))
-    else:
-        locator = mdates.AutoDateLocator(minticks=4, maxticks=9)  # type: ignore[no-untyped-call]
-        ax.xaxis.set_major_locator(locator)
-        formatter = mdates.ConciseDateFormatter(locator, show_offset=False)  # type: ignore[no-untyped-call]
-        ax.xaxis.set_major_formatter(formatter)
+def _marker(c: Canvas, box: PanelBox, mk: Marker, placed: _Placed) -> None:
+    """A dot and its label; a label that would overlap one already placed moves further from its point."""
+    x, y = box.x(_num(mk.x)), box.y(mk.y)
+    radius = 2.6 if mk.label else 2.1
+    c.path(Path.circle((x, y), radius), stroke=st.BACKGROUND, lw=0.8, fill=st.color(mk.role))
+    if not mk.label:
+        return
+    x0, y0, x1, y1 = box.rect
+    size = SIZES["label"]
+    w = c.measure(mk.label, size)[0]
+    up, down = c.font_extent(size)
+    h = up + down
+    right = (x - x0) / ((x1 - x0) or 1) > 0.7
+    left = x - 6 - w if right else x + 6
+    left = min(max(left, x0 + 2), x1 - 2 - w)
+    step = -(h + 3) if mk.below else h + 3
+    bottom = y - 8 - h if mk.below else y + 6
+    for _ in range(8):
+        bottom = min(max(bottom, y0 + 2), y1 - 2 - h)
+        if placed.clear_of((left, bottom, left + w, bottom + h)):
+            break
+        bottom += step
+    label_box = (left, bottom, left + w, bottom + h)
+    placed.boxes.append(label_box)
+    c.path(rounded_box(*label_box, 1.5), fill=st.BACKGROUND, alpha=0.8)
+    c.text(left, bottom, mk.label, size, st.INK, va="bottom")
 
 
-def _step(ax: Axes) -> float:
-    """The distance between the y axis's major ticks."""
-    ticks = ax.yaxis.get_majorticklocs()
-    return float(abs(ticks[1] - ticks[0])) if len(ticks) > 1 else 1.0
+def _value_axis(c: Canvas, box: PanelBox, m: Layout) -> None:
+    """y tick marks and labels, and the axis title written upwards at the left edge."""
+    x0, y0, _x1, y1 = box.rect
+    if not box.panel.empty_message:
+        marks = [(x0 - TICK_LEN, box.y(t.value), x0, box.y(t.value)) for t in box.yticks]
+        c.segments(marks, st.MUTED, 0.8, snap=True)
+        for t in box.yticks:
+            c.text(x0 - TICK_LEN - 3, box.y(t.value), t.label, SIZES["tick"], st.MUTED, ha="right", va="center")
+    title = st.y_axis_title(box.panel.unit, box.panel.y_label)
+    c.text(m.margin, (y0 + y1) / 2, title, SIZES["axis"], st.MUTED, ha="center", va="top", rotation=90)
 
 
-def _day(v: float) -> date:
-    """The calendar day of a matplotlib date number."""
-    return (EPOCH + timedelta(days=float(v))).date()
+def _time_axis(c: Canvas, last: PanelBox, m: Layout) -> None:
+    """x tick marks under every panel, labels (and their year row) under the last one, and the axis title."""
+    marks = []
+    for box in m.panels:
+        x0, y0, x1, _y1 = box.rect
+        for t in m.xticks:
+            x = box.x(t.value)
+            if x0 - 0.5 <= x <= x1 + 0.5:
+                marks.append((x, y0 - TICK_LEN * (0.6 if t.minor else 1.0), x, y0))
+    c.segments(marks, st.MUTED, 0.8, snap=True)
+    x0, y0, x1, _y1 = last.rect
+    up, down = c.font_extent(SIZES["tick"])
+    for t in m.xticks:
+        x = last.x(t.value)
+        if t.minor or not x0 - 0.5 <= x <= x1 + 0.5:
+            continue
+        c.text(x, y0 - TICK_LEN - 3, t.label, SIZES["tick"], st.MUTED, ha="center", va="top")
+        if t.second:
+            c.text(x, y0 - TICK_LEN - 3 - up - down - 1, t.second, SIZES["tick"], st.MUTED, ha="center", va="top")
+    c.text((x0 + x1) / 2, m.x_label_y, m.x_label, SIZES["axis"], st.MUTED, ha="center", va="top")
 
 
-def _clock(moment: datetime) -> str:
-    """AP clock label for an axis tick: '9 a.m.', 'noon', '2:30 p.m.'."""
-    if moment.minute == 0 and moment.hour == 12:
-        return "noon"
-    if moment.minute == 0 and moment.hour == 0:
-        return "midnight"
-    hour = moment.hour % 12 or 12
-    minutes = f":{moment.minute:02d}" if moment.minute else ""
-    return f"{hour}{minutes} {'a.m.' if moment.hour < 12 else 'p.m.'}"
+def _legend(c: Canvas, box: PanelBox) -> None:
+    """Legend entries (swatch and label) in the rows the layout made for them."""
+    size = SIZES["legend"]
+    up, down = c.font_extent(size)
+    for entry, x, y in box.legend:
+        mid = y - (up + down) / 2
+        colour = st.color(entry.role)
+        if entry.kind == "line":
+            dashes = (3.7 * entry.width, 1.6 * entry.width) if entry.dashed else None
+            c.line(np.array([x, x + 16]), np.array([mid, mid]), colour, min(entry.width, 2.2), dashes=dashes)
+        else:
+            c.rect(x, mid - 3.5, x + 16, mid + 3.5, colour, alpha=entry.alpha)
+        c.text(x + 20, y, entry.label, size, st.INK, va="top")
 
 
-def _x(v: XValue) -> float:
-    return _num(v)
+def _empty(c: Canvas, box: PanelBox, message: str) -> None:
+    x0, y0, x1, y1 = box.rect
+    size = SIZES["empty"]
+    w, up, down = c.measure(message, size)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    tbox = (cx - w / 2, cy - (up + down) / 2, cx + w / 2, cy + (up + down) / 2)
+    c.path(rounded_box(*tbox, 7.0), fill="#f6f8fa", stroke=st.GRID, lw=0.8)
+    c.text(cx, cy, message, size, st.INK, ha="center", va="center")
 
 
 def _num(v: XValue) -> float:
-    """A date or naive datetime as a matplotlib date number (days since the default 1970 epoch)."""
-    if isinstance(v, datetime):
-        return (v - EPOCH) / timedelta(days=1)
-    if isinstance(v, date):
-        return float((v - EPOCH.date()).days)
-    raise TypeError(f"x value must be a date or datetime, got {type(v).__name__}")
+    """A date or naive datetime as a day number (TypeError for anything else)."""
+    if not isinstance(v, date):
+        raise TypeError(f"x value must be a date or datetime, got {type(v).__name__}")
+    return to_days(v)
 
 
-def _nan(v: float | None) -> float:
-    return float("nan") if v is None else v
+def day_numbers(xs: tuple[XValue, ...]) -> np.ndarray:
+    """Day numbers of a series' x values (dates or naive datetimes, converted by numpy in one go; the same
+    values as ``ticks.to_days`` of each)."""
+    if not xs:
+        return np.zeros(0)
+    if isinstance(xs[0], datetime):
+        return np.array(xs, dtype="datetime64[us]").astype(np.int64) / 86_400_000_000
+    if isinstance(xs[0], date):
+        return np.array(xs, dtype="datetime64[D]").astype(np.int64).astype(float)
+    raise TypeError(f"x value must be a date or datetime, got {type(xs[0]).__name__}")
+
+
+def _values(ys: tuple[float | None, ...]) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in ys], dtype=float)
+
+
+__all__ = ["FORMATS", "day_numbers", "paint", "render_static"]

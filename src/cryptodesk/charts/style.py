@@ -64,13 +64,13 @@ def money_tick(value: float, step: float) -> str:
     v = abs(value)
     for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
         if v >= scale or (v == 0 and step >= scale):
-            return f"{sign}${v / scale:,.{_digits(step / scale)}f}{suffix}"
+            return f"{sign}${v / scale:,.{digits(step / scale)}f}{suffix}"
     if v >= 1000 or step >= 1:
-        return f"{sign}${v:,.{_digits(step)}f}"
-    return f"{sign}${v:,.{max(2, _digits(step))}f}"
+        return f"{sign}${v:,.{digits(step)}f}"
+    return f"{sign}${v:,.{max(2, digits(step))}f}"
 
 
-def _digits(step: float) -> int:
+def digits(step: float) -> int:
     """Decimals needed to print multiples of ``step`` exactly (0 to 4)."""
     if step <= 0 or not math.isfinite(step):
         return 0
@@ -87,7 +87,7 @@ def pct_tick(fraction: float, step: float) -> str:
         return ""
     if abs(fraction) < step * 1e-6:
         return "0%"
-    return f"{fraction * 100:+,.{_digits(step * 100)}f}%"
+    return f"{fraction * 100:+,.{digits(step * 100)}f}%"
 
 
 def level_label(value: float) -> str:
