@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import threading
+import weakref
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from typing import Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 import polars as pl
@@ -135,3 +140,32 @@ def registry_names(asset_id: str) -> tuple[str, str]:
     """Symbol and name from the built-in registry (a plain entry for unknown ids)."""
     info = _registry().info(asset_id)
     return info.symbol, info.name
+
+
+_T = TypeVar("_T")
+_F = TypeVar("_F")
+_P = ParamSpec("_P")
+
+
+def per_frames(fn: Callable[Concatenate[_F, _P], _T]) -> Callable[Concatenate[_F, _P], _T]:
+    """Remember ``fn(frames, *args)`` for the last frames object each thread asked about.
+
+    Frames are immutable, and within one analysis (analytics, detectors, writer, charts) the same series are read
+    several times from the same frames object; results are kept for that object only and dropped with it (weakly
+    referenced). ``args`` must be hashable.
+    """
+    local = threading.local()
+
+    @functools.wraps(fn)
+    def wrapper(frames: _F, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        ref: weakref.ref[_F] | None = getattr(local, "ref", None)
+        if ref is None or ref() is not frames:
+            local.ref = weakref.ref(frames)
+            local.memo = {}
+        memo: dict[object, _T] = local.memo
+        key = (args, tuple(sorted(kwargs.items())))
+        if key not in memo:
+            memo[key] = fn(frames, *args, **kwargs)
+        return memo[key]
+
+    return wrapper

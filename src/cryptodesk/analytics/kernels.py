@@ -18,6 +18,8 @@ Conventions:
 
 from __future__ import annotations
 
+import functools
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -25,7 +27,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import polars as pl
-import talib
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
 
@@ -39,6 +40,24 @@ DAYS_52W = 365
 """A '52-week' window, in calendar days."""
 DEFAULT_SWING_THRESHOLD = 0.10
 """Default zigzag reversal threshold: a move of 10% against the current leg."""
+
+
+@functools.cache
+def ta() -> Any:
+    """The TA-Lib module, imported on first use, and without pandas.
+
+    TA-Lib imports pandas (most of a second) only to accept pandas Series; these kernels pass numpy arrays, so
+    pandas is hidden while TA-Lib loads when nothing has imported it yet (it stays importable afterwards).
+    """
+    hidden = "pandas" not in sys.modules
+    if hidden:
+        sys.modules["pandas"] = None  # type: ignore[assignment]  # makes `import pandas` fail inside TA-Lib only
+    try:
+        import talib
+    finally:
+        if hidden:
+            del sys.modules["pandas"]
+    return talib
 
 
 def as_float(values: ArrayLike) -> FloatArray:
@@ -84,7 +103,7 @@ def sma(values: ArrayLike, n: int) -> FloatArray:
     """
     arr = as_float(values)
     if n >= 2 and len(arr) >= n and not np.isnan(arr).any():
-        return np.asarray(talib.SMA(arr, timeperiod=n), dtype=np.float64)
+        return np.asarray(ta().SMA(arr, timeperiod=n), dtype=np.float64)
     x, win = _rolling(arr, n)
     out = np.full(len(x), np.nan)
     if len(win):
@@ -133,7 +152,7 @@ def rsi(values: ArrayLike, n: int = 14) -> FloatArray:
     x = as_float(values)
     if len(x) <= n:
         return np.full(len(x), np.nan)
-    return np.asarray(talib.RSI(x, timeperiod=n), dtype=np.float64)
+    return np.asarray(ta().RSI(x, timeperiod=n), dtype=np.float64)
 
 
 def lookback_index(dates: DatesLike, days: int, *, tolerance: int | None = None) -> IntArray:

@@ -16,7 +16,16 @@ import numpy as np
 import polars as pl
 
 from cryptodesk.analytics import kernels as k
-from cryptodesk.analytics.common import finite, known, one_per_date, one_per_key, to_date, utc, window_changes
+from cryptodesk.analytics.common import (
+    finite,
+    known,
+    one_per_date,
+    one_per_key,
+    per_frames,
+    to_date,
+    utc,
+    window_changes,
+)
 from cryptodesk.analytics.types import Extreme, MarketState
 from cryptodesk.core.errors import NoDataError
 from cryptodesk.core.frames import MarketFrames
@@ -54,6 +63,7 @@ class TotalSeries:
     coverage: tuple[str, ...] = ()
 
 
+@per_frames
 def daily_series(frames: MarketFrames, subject: str) -> pl.DataFrame:
     """Daily series (date, close, high, low, volume, source) of an asset id or of ``total_market_cap``.
 
@@ -74,6 +84,7 @@ def daily_series(frames: MarketFrames, subject: str) -> pl.DataFrame:
     return one_per_date(df).select(list(SERIES_SCHEMA))
 
 
+@per_frames
 def total_series(frames: MarketFrames, *, max_index_lag_days: int = MAX_INDEX_LAG_DAYS) -> TotalSeries | None:
     """The total market cap as a daily series: the index if known at as_of and current, else the sum of tracked assets.
 

@@ -177,6 +177,13 @@ class AnalysisReplay:
             self._histories[asset_id] = h
         return h
 
+    def history_of(self, asset_id: str) -> AssetHistory:
+        """:meth:`history` of an asset the book has rows for (KeyError otherwise)."""
+        h = self.history(asset_id)
+        if h is None:
+            raise KeyError(asset_id)
+        return h
+
     def rows_at(self, t: datetime, assets: list[str]) -> dict[str, int]:
         """Per asset of ``assets`` with rows known at ``t``: the index of its latest known row (sorted by id)."""
         t_us = micros(t)

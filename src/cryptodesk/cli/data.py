@@ -94,7 +94,10 @@ def report(
         str, typer.Option(help="Desk log: time of day each story is written as of, HH:MM in --tz.")
     ] = "12:30",
     no_charts: Annotated[bool, typer.Option("--no-charts", help="Desk log: stories without charts.")] = False,
-    workers: Annotated[int, typer.Option(help="Desk log: processes writing days in parallel.")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Desk log: processes rendering charts beside this one [default: 1 with two cores or more]."),
+    ] = None,
     engine: EngineOption = EngineName.duckdb,
     spark_master: SparkMasterOption = None,
     lake: LakeOption = None,
@@ -136,7 +139,7 @@ def _desk_log(
     out: Path | None,
     *,
     charts: bool,
-    workers: int,
+    workers: int | None,
 ) -> None:
     """`report --from D1 --to D2 --out DIR`: the desk log."""
     if start is None:

@@ -141,9 +141,9 @@ def write_chart(
     return out
 
 
-def figures(snap: Snapshot, plans: Sequence[FigurePlan] | None = None, *, fmt: str = "png") -> list[Figure]:
-    """Rendered charts for a story's paragraphs (a chart whose data is missing is left out, never faked)."""
-    out: list[Figure] = []
+def figure_specs(snap: Snapshot, plans: Sequence[FigurePlan] | None = None) -> list[tuple[FigurePlan, Chart]]:
+    """The charts a story's paragraphs get, built from its snapshot (a chart whose data is missing is left out)."""
+    out: list[tuple[FigurePlan, Chart]] = []
     for plan in plan_figures(snap.story) if plans is None else plans:
         try:
             spec = build_chart(
@@ -157,11 +157,25 @@ def figures(snap: Snapshot, plans: Sequence[FigurePlan] | None = None, *, fmt: s
             )
         except DataError:
             continue
-        image = render_static(spec, fmt, width_in=REPORT_WIDTH_IN, dpi=REPORT_DPI, compress=REPORT_PNG_LEVEL)
-        width, height = _png_size(image) if fmt == "png" else (FIGURE_WIDTH, 500)
-        mime = "image/png" if fmt == "png" else "image/svg+xml"
-        out.append(Figure(plan.paragraph, spec, image, mime=mime, width=width, height=height))
+        out.append((plan, spec))
     return out
+
+
+def render_figure(spec: Chart, fmt: str = "png") -> bytes:
+    """One report chart as image bytes (the report's width, resolution and PNG compression)."""
+    return render_static(spec, fmt, width_in=REPORT_WIDTH_IN, dpi=REPORT_DPI, compress=REPORT_PNG_LEVEL)
+
+
+def placed(plan: FigurePlan, spec: Chart, image: bytes, fmt: str = "png") -> Figure:
+    """A rendered chart placed beside its paragraph."""
+    width, height = _png_size(image) if fmt == "png" else (FIGURE_WIDTH, 500)
+    mime = "image/png" if fmt == "png" else "image/svg+xml"
+    return Figure(plan.paragraph, spec, image, mime=mime, width=width, height=height)
+
+
+def figures(snap: Snapshot, plans: Sequence[FigurePlan] | None = None, *, fmt: str = "png") -> list[Figure]:
+    """Rendered charts for a story's paragraphs (a chart whose data is missing is left out, never faked)."""
+    return [placed(plan, spec, render_figure(spec, fmt), fmt) for plan, spec in figure_specs(snap, plans)]
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
@@ -169,9 +183,14 @@ def _png_size(data: bytes) -> tuple[int, int]:
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
-def html_report(snap: Snapshot, *, interactive: bool = False, fmt: str = "png") -> str:
-    """The self-contained HTML report of a snapshot (charts beside paragraphs, coverage note, facts ledger)."""
-    figs = figures(snap, fmt=fmt)
+def html_report(
+    snap: Snapshot, *, interactive: bool = False, fmt: str = "png", rendered: list[Figure] | None = None
+) -> str:
+    """The self-contained HTML report of a snapshot (charts beside paragraphs, coverage note, facts ledger).
+
+    ``rendered`` are the snapshot's figures when they were rendered elsewhere (the desk log's render processes).
+    """
+    figs = figures(snap, fmt=fmt) if rendered is None else rendered
     fragments: list[str] = []
     if interactive:
         for i, fig in enumerate(figs):

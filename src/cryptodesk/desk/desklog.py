@@ -11,23 +11,38 @@ vary because the writer's seed mixes in each day's as_of.
 from __future__ import annotations
 
 import json
+import os
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 
 from cryptodesk.charts.common import ap_date
 from cryptodesk.charts.log_page import LogEntry, describe_event, lead_event, log_index
-from cryptodesk.charts.report_page import report_page
+from cryptodesk.charts.report_page import Figure, FigurePlan, report_page
+from cryptodesk.charts.spec import Chart
+from cryptodesk.charts.static import render_static
 from cryptodesk.core.errors import ConfigError
-from cryptodesk.core.settings import Settings
 from cryptodesk.core.timeutil import zone
-from cryptodesk.desk.charts import Snapshot, html_report, snapshot
+from cryptodesk.desk.charts import (
+    REPORT_DPI,
+    REPORT_PNG_LEVEL,
+    REPORT_WIDTH_IN,
+    Snapshot,
+    figure_specs,
+    html_report,
+    placed,
+    render_figure,
+)
 from cryptodesk.desk.core import Desk
+from cryptodesk.desk.replay import replay
 from cryptodesk.writer import phrasing as ph
 from cryptodesk.writer.render import to_json
+from cryptodesk.writer.story import write_story
 
 MAX_DAYS = 3660
 """Longest period one log may cover (ten years)."""
@@ -65,10 +80,25 @@ def moment(day: date, at: time, tz: str) -> datetime:
 def daily_snapshots(
     desk: Desk, start: date, end: date, *, at: time = time(12, 30), tz: str | None = None, seed: int | None = None
 ) -> Iterator[tuple[date, Snapshot]]:
-    """The snapshot (frames, analysis, events, story) of each day, judged as of that day at ``at``."""
-    tz_name = tz or desk.settings.tz
-    for day in days(start, end):
-        yield day, snapshot(desk, moment(day, at, tz_name), tz=tz_name, seed=seed)
+    """The snapshot (frames, analysis, events, story) of each day, judged as of that day at ``at``.
+
+    The same snapshots as :func:`~cryptodesk.desk.charts.snapshot` day by day, from one replay of the period.
+    """
+    yield from _snapshots(desk, list(days(start, end)), at, tz or desk.settings.tz, seed)
+
+
+def _snapshots(desk: Desk, todo: list[date], at: time, tz: str, seed: int | None) -> Iterator[tuple[date, Snapshot]]:
+    moments = [moment(day, at, tz) for day in todo]
+    for day, m in zip(todo, replay(desk, moments, tz=tz, complete=True), strict=True):
+        story = write_story(
+            m.analysis,
+            m.events,
+            m.frames.calendar,
+            tz=tz,
+            seed=desk.settings.seed if seed is None else seed,
+            liquidations_available=m.frames.liquidations.height > 0,
+        )
+        yield day, Snapshot(m.frames, m.analysis, m.events, story, tz)
 
 
 def desk_log(
@@ -81,27 +111,33 @@ def desk_log(
     tz: str | None = None,
     seed: int | None = None,
     charts: bool = True,
-    workers: int = 1,
+    workers: int | None = None,
     progress: LogProgress | None = None,
 ) -> DeskLog:
     """Write one HTML story per day from ``start`` to ``end`` and an index page into ``out_dir``.
 
-    ``workers`` > 1 writes the days in that many processes, each with its own
-    read-only desk on the same store (the pages are the same either way).
+    The days come from one replay of the period (``desk/replay.py``). ``workers`` processes render the charts
+    while this one replays, writes and assembles the pages (default: one when the machine has two cores or more,
+    none on one core; 0 renders here). The pages are the same either way.
     """
     tz_name = tz or desk.settings.tz
     all_days = list(days(start, end))
-    if workers < 1:
-        raise ConfigError("--workers: must be at least 1", parameter="--workers")
+    count = default_workers() if workers is None else workers
+    if count < 0:
+        raise ConfigError("--workers: must be 0 or more", parameter="--workers")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise ConfigError(f"--out: cannot create {out_dir}: {e.strerror or e}", parameter="--out") from e
-    job = _Job(out_dir, at, tz_name, seed, charts)
-    if workers == 1 or len(all_days) < 2:
-        entries = [job.write_day(desk, day) for day in _reporting(all_days, progress)]
-    else:
-        entries = _in_processes(desk, job, all_days, workers, progress)
+    snaps = _reporting(_snapshots(desk, all_days, at, tz_name, seed), len(all_days), progress)
+    pool = ProcessPoolExecutor(count, mp_context=get_context("spawn")) if charts and count and all_days else None
+    try:
+        if pool is not None:
+            pool.submit(abs, 0)  # start the processes now, while the replay reads the store
+        entries = list(_pages(snaps, out_dir, charts=charts, pool=pool))
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     index = out_dir / "index.html"
     title = f"Desk log, {ap_date(start)} to {ap_date(end)}"
     clock = ph.clock(moment(start, at, tz_name), tz_name)
@@ -109,53 +145,60 @@ def desk_log(
     return DeskLog(out_dir, index, tuple(entries))
 
 
-@dataclass(frozen=True)
-class _Job:
-    """How each day of a log is written (picklable, for worker processes)."""
-
-    out_dir: Path
-    at: time
-    tz: str
-    seed: int | None
-    charts: bool
-
-    def write_day(self, desk: Desk, day: date) -> LogEntry:
-        """Write the day's page and JSON; the index entry."""
-        snap = snapshot(desk, moment(day, self.at, self.tz), tz=self.tz, seed=self.seed)
-        page = html_report(snap) if self.charts else report_page(snap.story)
-        name = f"{day.isoformat()}.html"
-        _write(self.out_dir / name, page)
-        _write(self.out_dir / f"{day.isoformat()}.json", json.dumps(to_json(snap.story), indent=1, ensure_ascii=False))
-        figures = page.count('<figure class="chart"')
-        return LogEntry(day, name, snap.story.headline, describe_event(lead_event(snap.story)), figures)
-
-    def write_days(self, settings: Settings, chunk: list[date]) -> list[LogEntry]:
-        """Write several days with a desk of its own (the worker-process entry point)."""
-        with Desk(settings) as desk:
-            return [self.write_day(desk, day) for day in chunk]
+AHEAD = 4
+"""Days whose charts may be rendering while the next day is replayed (bounds memory)."""
+REMOTE_RENDER = partial(render_static, fmt="png", width_in=REPORT_WIDTH_IN, dpi=REPORT_DPI, compress=REPORT_PNG_LEVEL)
+""":func:`~cryptodesk.desk.charts.render_figure` as the render processes run it (they import the renderer only)."""
 
 
-def _reporting(todo: list[date], progress: LogProgress | None) -> Iterator[date]:
-    for i, day in enumerate(todo):
+def default_workers() -> int:
+    """Chart-rendering processes by default: one beside this process when there is a second core."""
+    return 1 if (os.cpu_count() or 1) >= 2 else 0
+
+
+def _pages(
+    snaps: Iterator[tuple[date, Snapshot]], out_dir: Path, *, charts: bool, pool: Executor | None
+) -> Iterator[LogEntry]:
+    """Each day's page written, in date order; with a pool its charts render while later days are prepared."""
+    pending: deque[tuple[date, Snapshot, list[tuple[FigurePlan, Chart]], list[Future[bytes]]]] = deque()
+    for day, snap in snaps:
+        if not charts:
+            yield _write_day(out_dir, day, snap, None)
+            continue
+        specs = figure_specs(snap)
+        if pool is None:
+            yield _write_day(out_dir, day, snap, [placed(plan, spec, render_figure(spec)) for plan, spec in specs])
+            continue
+        pending.append((day, snap, specs, [pool.submit(REMOTE_RENDER, spec) for _plan, spec in specs]))
+        while len(pending) > AHEAD or (pending and all(f.done() for f in pending[0][3])):
+            yield _finish(out_dir, pending.popleft())
+    while pending:
+        yield _finish(out_dir, pending.popleft())
+
+
+def _finish(out_dir: Path, job: tuple[date, Snapshot, list[tuple[FigurePlan, Chart]], list[Future[bytes]]]) -> LogEntry:
+    day, snap, specs, futures = job
+    rendered = [placed(plan, spec, f.result()) for (plan, spec), f in zip(specs, futures, strict=True)]
+    return _write_day(out_dir, day, snap, rendered)
+
+
+def _write_day(out_dir: Path, day: date, snap: Snapshot, rendered: list[Figure] | None) -> LogEntry:
+    """Write the day's page (with ``rendered`` charts, or none) and JSON; the index entry."""
+    page = report_page(snap.story) if rendered is None else html_report(snap, rendered=rendered)
+    name = f"{day.isoformat()}.html"
+    _write(out_dir / name, page)
+    _write(out_dir / f"{day.isoformat()}.json", json.dumps(to_json(snap.story), indent=1, ensure_ascii=False))
+    figures = page.count('<figure class="chart"')
+    return LogEntry(day, name, snap.story.headline, describe_event(lead_event(snap.story)), figures)
+
+
+def _reporting(
+    snaps: Iterator[tuple[date, Snapshot]], total: int, progress: LogProgress | None
+) -> Iterator[tuple[date, Snapshot]]:
+    for i, (day, snap) in enumerate(snaps):
         if progress:
-            progress(day, i, len(todo))
-        yield day
-
-
-def _in_processes(
-    desk: Desk, job: _Job, todo: list[date], workers: int, progress: LogProgress | None
-) -> list[LogEntry]:
-    """Days split round-robin over ``workers`` spawned processes; entries back in date order."""
-    chunks = [todo[i::workers] for i in range(workers) if todo[i::workers]]
-    desk.close()  # the workers open the store themselves; the desk reopens it on next use
-    done: list[LogEntry] = []
-    with ProcessPoolExecutor(max_workers=len(chunks), mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(job.write_days, desk.settings, chunk) for chunk in chunks]
-        for future in as_completed(futures):
-            done.extend(future.result())
-            if progress:
-                progress(max(e.day for e in done), len(done), len(todo))
-    return sorted(done, key=lambda e: e.day)
+            progress(day, i, total)
+        yield day, snap
 
 
 def _write(path: Path, text: str) -> None:

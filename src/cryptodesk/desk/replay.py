@@ -24,8 +24,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-import polars as pl
-
 from cryptodesk.analytics.asof import analyze
 from cryptodesk.analytics.replay import AnalysisReplay, SeriesBook
 from cryptodesk.analytics.types import Analysis
@@ -34,7 +32,8 @@ from cryptodesk.core.frames import MarketFrames, cut_coverage, cut_liquidations
 from cryptodesk.core.models import Event
 from cryptodesk.core.timeutil import zone
 from cryptodesk.desk.core import Desk
-from cryptodesk.events.replay import ReplayedSeries, detect_replayed
+from cryptodesk.events.base import DetectParams, weights_from_caps
+from cryptodesk.events.replay import Prefilter, ReplayedSeries, detect_replayed
 
 
 @dataclass(frozen=True)
@@ -72,25 +71,20 @@ class _Replay:
         self.book = SeriesBook(self.timeline)
         self.analyses = AnalysisReplay(self.book)
         self.series = ReplayedSeries(self.book)
-        self._light: dict[tuple[str, ...], MarketFrames] = {}
+        self._light: MarketFrames | None = None
 
     def light_frames(self, moment: datetime, universe: list[str]) -> MarketFrames:
         """What the built-in detectors read besides their series: the as-of, asset kinds, liquidations, coverage.
 
-        The daily and sub-daily frames are left empty: detectors get their series from the attached prefixes.
+        The daily and sub-daily frames are left empty (detectors get their series from the attached prefixes) and
+        ``assets`` holds every asset of the replay (detectors only look kinds up by subject).
         """
-        key = tuple(universe)
-        base = self._light.get(key)
-        if base is None:
-            f = self.timeline.frames
-            empty = MarketFrames.empty(moment)
-            base = self._light[key] = replace(
-                empty, calendar=f.calendar, assets=f.assets.filter(pl.col("asset_id").is_in(universe))
-            )
         f = self.timeline.frames
+        if self._light is None:
+            self._light = replace(MarketFrames.empty(moment), calendar=f.calendar, assets=f.assets)
         liq = f.liquidations if f.liquidations.height == 0 else cut_liquidations(f.liquidations, moment, universe)
         cov = f.coverage if f.coverage.height == 0 else cut_coverage(f.coverage, moment)
-        return replace(base, as_of=moment, liquidations=liq, coverage=cov)
+        return replace(self._light, as_of=moment, liquidations=liq, coverage=cov)
 
 
 def replay(
@@ -132,13 +126,25 @@ def replay_events(
     if not moments:
         return
     run = _Replay(desk, [m.astimezone(UTC) for m in moments], tz or desk.settings.tz)
+    prefilter = Prefilter(lambda asset: h.sigma if (h := run.analyses.history(asset)) is not None else None)
+    defaults = DetectParams()
+    pairs = {a for pair in defaults.relative_pairs for a in pair}
+    sigma_min = defaults.extension_sigma_min
     for moment in run.moments:
         universe = run.universes[moment]
-        if run.book.settled(moment):
-            frames = run.light_frames(moment, universe)
-            states = run.analyses.states_at(moment, universe)
-            analysis = Analysis(as_of=moment, market=None, assets=states)
-            yield moment, detect_replayed(frames, analysis, run.series.at(moment, universe), registry=registry)
-        else:
+        if not run.book.settled(moment):
             frames = run.timeline.at(moment, universe)
             yield moment, detect_replayed(frames, analyze(frames, tz=run.tz), None, registry=registry)
+            continue
+        frames = run.light_frames(moment, universe)
+        prefixes = run.series.at(moment, universe)
+        narrow = prefilter.narrowing(prefixes)
+        rows = run.analyses.rows_at(moment, universe)
+        caps = [(a, run.analyses.history_of(a).rows.cap[i]) for a, i in rows.items()]
+        # States only where a detector reads them: the assets extension may report, and the relative pairs.
+        wanted = sorted({a for a in rows if a in pairs or prefilter.extended(a, prefixes, sigma_min)})
+        analysis = Analysis(as_of=moment, market=None, assets=run.analyses.states_at(moment, wanted))
+        events = detect_replayed(
+            frames, analysis, prefixes, registry=registry, weights=weights_from_caps(caps), narrow=narrow
+        )
+        yield moment, events

@@ -12,16 +12,24 @@ are split as usual. ``tests/events/test_replay.py`` checks replayed days against
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from dataclasses import replace
 from datetime import datetime
+
+import numpy as np
 
 from cryptodesk.analytics.replay import TOTAL, BookSeries, SeriesBook, micros
 from cryptodesk.analytics.types import Analysis
 from cryptodesk.core.frames import MarketFrames
 from cryptodesk.core.models import Event
 from cryptodesk.events import _series
-from cryptodesk.events._series import DailySeries, Whole
-from cryptodesk.events.base import DetectorRegistry, DetectParams, detect
+from cryptodesk.events._series import BoolArray, DailySeries, FloatArray, Whole
+from cryptodesk.events.base import Detector, DetectorRegistry, DetectParams, Narrowing, detect
+from cryptodesk.events.extension import detect_extension
+from cryptodesk.events.extremes import detect_extremes, extreme_rows
+from cryptodesk.events.levels import crossing_rows, detect_levels
+from cryptodesk.events.moves import detect_moves, move_rows
+from cryptodesk.events.volume import detect_volume, surge_rows
 
 
 class ReplayedSeries:
@@ -87,10 +95,100 @@ def detect_replayed(
     *,
     registry: DetectorRegistry | None = None,
     params: DetectParams | None = None,
+    weights: dict[str, float] | None = None,
+    narrow: Narrowing | None = None,
 ) -> list[Event]:
     """:func:`detect` on ``frames``, with the detectors' series served by ``source`` (None: split the frames)."""
     _series.attach(frames, source)
     try:
-        return detect(frames, analysis, registry=registry, params=params)
+        return detect(frames, analysis, registry=registry, params=params, weights=weights, narrow=narrow)
     finally:
         _series.attach(frames, None)
+
+
+SigmaRows = Callable[[str], "FloatArray | None"]
+"""asset id -> its σ-distance for every daily bar (the analysis history), or None."""
+
+
+class Prefilter:
+    """Which subjects each built-in detector can find an event for at a moment of a replay.
+
+    Every built-in detector's test of the latest bar is also computed for every bar of the whole series at once
+    (``crossing_rows``, ``extreme_rows``, ``move_rows``, ``surge_rows``; the σ-distance for ``extension``), so a
+    moment's candidates are a lookup per subject and the detector then runs, unchanged, on those subjects alone.
+    A flag is never False where the detector would find an event (each is exact or errs towards True), so the
+    events are the same. Detectors registered under these names by plugins (other functions) are not narrowed.
+    """
+
+    def __init__(self, sigma_rows: SigmaRows) -> None:
+        self._sigma_rows = sigma_rows
+        self._sigma_flags: dict[tuple[str, float], list[bool] | None] = {}
+        self._flag_fns: dict[tuple[object, ...], Callable[[str, _Prefixes], bool]] = {}
+
+    def narrowing(self, prefixes: _Prefixes) -> Narrowing:
+        """The :data:`~cryptodesk.events.base.Narrowing` of one moment."""
+
+        def narrow(name: str, fn: Detector, params: DetectParams) -> DetectParams | None:
+            flags = self._flags(name, fn, params)
+            if flags is None:
+                return params
+            subjects = params.subjects if params.subjects is not None else tuple(prefixes.subjects())
+            keep = tuple(s for s in subjects if flags(s, prefixes))
+            return replace(params, subjects=keep) if keep else None
+
+        return narrow
+
+    def _flags(self, name: str, fn: Detector, p: DetectParams) -> Callable[[str, _Prefixes], bool] | None:
+        if name == "extension" and fn is detect_extension:
+            return lambda subject, prefixes: self.extended(subject, prefixes, p.extension_sigma_min)
+        made: tuple[tuple[object, ...], Callable[[DailySeries], BoolArray]] | None = None
+        if name == "levels" and fn is detect_levels:
+            made = ("levels",), crossing_rows
+        elif name == "extremes" and fn is detect_extremes:
+            made = ("extremes", p.extreme_min_days), lambda s: extreme_rows(s, p.extreme_min_days)
+        elif name == "moves" and fn is detect_moves:
+            made = ("moves", p.vol_window, p.move_sigma_min), lambda s: move_rows(s, p.vol_window, p.move_sigma_min)
+        elif name == "volume" and fn is detect_volume:
+            made = (
+                ("volume", p.volume_window, p.volume_ratio_min),
+                (lambda s: surge_rows(s, p.volume_window, p.volume_ratio_min)),
+            )
+        if made is None:
+            return None
+        if made[0] not in self._flag_fns:
+            self._flag_fns[made[0]] = _series_flag(made[1])
+        return self._flag_fns[made[0]]
+
+    def extended(self, asset: str, prefixes: _Prefixes, sigma_min: float) -> bool:
+        """Whether ``asset``'s latest known bar is at least ``sigma_min`` σ from its 50-day average (or may be)."""
+        series = prefixes.series(asset)
+        if series is None:
+            return False
+        key = (asset, sigma_min)
+        if key not in self._sigma_flags:
+            sigma = self._sigma_rows(asset)
+            with np.errstate(invalid="ignore"):
+                ok = None if sigma is None else np.isfinite(sigma) & (np.abs(sigma) >= sigma_min * (1 - 1e-12))
+            self._sigma_flags[key] = None if ok is None else ok.tolist()
+        flags = self._sigma_flags[key]
+        return flags is not None and flags[len(series) - 1]
+
+
+def _series_flag(rows: Callable[[DailySeries], BoolArray]) -> Callable[[str, _Prefixes], bool]:
+    """A subject's flag at a moment: ``rows`` of its whole series (computed once) at its latest known bar."""
+    arrays: dict[str, list[bool]] = {}
+
+    def flag(subject: str, prefixes: _Prefixes) -> bool:
+        series = prefixes.series(subject)
+        if series is None:
+            return False
+        whole = series.whole
+        if whole is None:
+            return True
+        flags = arrays.get(subject)
+        if flags is None:  # on the whole series as a prefix of itself, so its arrays land in (and come from) the cache
+            root = whole.series
+            flags = arrays[subject] = rows(root.prefix(len(root), root.source, whole)).tolist()
+        return flags[len(series) - 1]
+
+    return flag
