@@ -136,3 +136,32 @@ def test_replay_events_at_unsettled_moments(staggered_desk: Desk) -> None:
     moments = [datetime(2023, 1, 3, tzinfo=UTC) + timedelta(hours=7 * h) for h in range(100)]
     for moment, events in replay_events(staggered_desk, moments, tz="UTC"):
         assert close_enough(events, _direct(staggered_desk, moment, "UTC")[2]), moment
+
+
+@pytest.mark.slow
+def test_desk_moments_one_at_a_time_equal_the_direct_path(pack_desk: Desk) -> None:
+    """Desk.moment (report, dashboard) keeps one timeline for a day; minutes later, the next day, an earlier day."""
+    base = datetime(2023, 1, 18, 14, 0, tzinfo=UTC)
+    moments = [base + timedelta(minutes=m) for m in (0, 5, 21, 150, 200)]
+    moments += [base + timedelta(days=1, hours=3), datetime(2022, 11, 9, 17, 30, tzinfo=UTC), base]
+    for moment in moments:
+        _same_moment(pack_desk.moment(moment, tz=NY), pack_desk, NY)
+
+
+def test_a_write_through_the_desk_drops_its_timeline(staggered_desk: Desk, tmp_path: Path) -> None:
+    """New closes for an asset the cached timeline holds must show at once (the universe does not change)."""
+    moment = datetime(2023, 1, 20, 12, tzinfo=UTC)
+    staggered_desk.store(write=True)  # the desk reads and writes through one connection from here on
+    before = staggered_desk.moment(moment, tz="UTC")
+    eth = before.analysis.assets["ethereum"]
+    stamps = sorted(moment.date() - timedelta(days=d) for d in range(11))  # a snapshot at D 00:00 closes D-1
+    rows = [f"{d.isoformat()} 00:00:00 UTC,{500 + i},{1e9 + i},{1e6}" for i, d in enumerate(stamps)]
+    csv = tmp_path / "eth-usd-max.csv"  # a CoinGecko export (the asset from the file name), same source and times
+    csv.write_text("snapped_at,price,market_cap,total_volume\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    report = staggered_desk.import_paths([csv])
+    assert not report.failed, [f.error for f in report.failed]
+    assert report.result is not None
+    assert report.result.updated > 0
+    after = staggered_desk.moment(moment, tz="UTC")
+    assert after.analysis.assets["ethereum"].close != eth.close
+    _same_moment(after, staggered_desk, "UTC")

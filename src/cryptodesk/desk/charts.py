@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from cryptodesk.analytics.asof import analyze
 from cryptodesk.analytics.types import Analysis
 from cryptodesk.charts.build import OUTPUT_FORMATS, build_chart, render_chart
 from cryptodesk.charts.coverage import coverage_lines
@@ -27,7 +26,6 @@ from cryptodesk.core.frames import MarketFrames
 from cryptodesk.core.models import Event
 from cryptodesk.core.timeutil import zone
 from cryptodesk.desk.core import Desk
-from cryptodesk.events.base import detect
 from cryptodesk.writer.story import Story, write_story
 
 FIGURE_WIDTH = 900
@@ -53,18 +51,16 @@ def snapshot(desk: Desk, as_of: datetime, *, tz: str | None = None, seed: int | 
     """Frames, analysis, events and story as of ``as_of`` (the pipeline of ``Desk.report``, keeping its parts)."""
     tz_name = tz or desk.settings.tz
     zone(tz_name)
-    frames = desk.frames(as_of)
-    analysis = analyze(frames, tz=tz_name)
-    events = detect(frames, analysis, registry=desk.hub.detectors)
+    m = desk.moment(as_of, tz=tz_name)
     story = write_story(
-        analysis,
-        events,
-        frames.calendar,
+        m.analysis,
+        m.events,
+        m.frames.calendar,
         tz=tz_name,
         seed=desk.settings.seed if seed is None else seed,
-        liquidations_available=frames.liquidations.height > 0,
+        liquidations_available=m.frames.liquidations.height > 0,
     )
-    return Snapshot(frames, analysis, events, story, tz_name)
+    return Snapshot(m.frames, m.analysis, m.events, story, tz_name)
 
 
 def resolve_asset(desk: Desk, name: str | None, *, parameter: str = "--asset") -> str | None:
@@ -90,9 +86,9 @@ def chart(
     """The chart of ``kind`` as of ``as_of`` (asset names may be ids, symbols or tickers)."""
     tz_name = tz or desk.settings.tz
     zone(tz_name)
-    frames = desk.frames(as_of)
-    analysis = analyze(frames, tz=tz_name)
-    events = detect(frames, analysis, registry=desk.hub.detectors) if kind == "market_cap" else []
+    m = desk.moment(as_of, tz=tz_name)
+    frames, analysis = m.frames, m.analysis
+    events = m.events if kind == "market_cap" else []
     chosen = tuple(a for a in (resolve_asset(desk, n, parameter="--compare") for n in assets) if a)
     return build_chart(
         kind,

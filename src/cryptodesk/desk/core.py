@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from cryptodesk.analytics.asof import analyze
 from cryptodesk.analytics.types import Analysis
 from cryptodesk.core.assets import AssetInfo, AssetRegistry
 from cryptodesk.core.errors import DeskError, InputError, NoDataError, StoreError, UnknownFormatError
@@ -31,7 +30,6 @@ from cryptodesk.core.frames import MarketFrames
 from cryptodesk.core.models import Batch, Event
 from cryptodesk.core.settings import Settings, load_settings
 from cryptodesk.core.timeutil import zone
-from cryptodesk.events.base import detect
 from cryptodesk.plugins import PluginHub, load_hub
 from cryptodesk.sources.base import ParseContext, read_bytes
 from cryptodesk.sources.base import detect as detect_format
@@ -40,6 +38,7 @@ from cryptodesk.writer.story import Story, write_story
 
 if TYPE_CHECKING:
     from cryptodesk.check.model import CheckResult
+    from cryptodesk.desk.replay import LiveReplay, Moment
 
 DATA_SUFFIXES = {".csv", ".json", ".tsv", ".txt", ".gz"}
 
@@ -83,10 +82,13 @@ class Desk:
         self.registry = AssetRegistry.builtin()
         self._store: Store | None = None
         self._read_only: bool | None = None
+        self._live: LiveReplay | None = None
 
     # ------------------------------------------------------------------ store
     def store(self, *, write: bool = False) -> Store:
         """The open store; reopened read-write when a write is needed."""
+        if write:
+            self._live = None  # what it holds may change
         if self._store is not None and (self._read_only is False or not write):
             return self._store
         self.close()
@@ -103,6 +105,7 @@ class Desk:
 
     def close(self) -> None:
         """Close the store connection (safe to call twice)."""
+        self._live = None
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -209,34 +212,43 @@ class Desk:
 
     _describe = describe  # the old private name, still used by desk.engines
 
+    def moment(self, as_of: datetime, *, tz: str | None = None) -> Moment:
+        """Frames, analysis and events as of ``as_of``: what :meth:`frames`, ``analyze`` and ``detect`` give.
+
+        Served from a timeline the desk keeps for the day after the first moment asked about (``desk/replay.py``),
+        so refreshing the story through the day reads the store once; any write through the desk drops it.
+        """
+        from cryptodesk.desk.replay import LiveReplay
+
+        if self._live is None:
+            self._live = LiveReplay(self)
+        return self._live.moment(_utc(as_of), tz=tz or self.settings.tz)
+
     def analyze(self, as_of: datetime, *, tz: str | None = None) -> Analysis:
         """Point-in-time analytics for every asset and the market."""
-        return analyze(self.frames(as_of), tz=tz or self.settings.tz)
+        return self.moment(as_of, tz=tz).analysis
 
     def detect(self, as_of: datetime, *, tz: str | None = None) -> list[Event]:
         """Ranked events as of ``as_of``."""
-        frames = self.frames(as_of)
-        return detect(frames, analyze(frames, tz=tz or self.settings.tz), registry=self.hub.detectors)
+        return self.moment(as_of, tz=tz).events
 
     def report(self, as_of: datetime, *, tz: str | None = None, seed: int | None = None) -> Story:
         """The market story as of ``as_of``: headline, paragraphs, events and facts ledger."""
         tz_name = tz or self.settings.tz
         zone(tz_name)
-        frames = self.frames(as_of)
-        if frames.daily.height == 0 and frames.global_daily.height == 0:
+        m = self.moment(as_of, tz=tz_name)
+        if m.frames.daily.height == 0 and m.frames.global_daily.height == 0:
             raise NoDataError(
                 f"the store knows no prices at {as_of.astimezone(UTC).isoformat()}",
                 hint="`cryptodesk doctor` shows the store's coverage; pick an --as-of inside it or import more data.",
             )
-        analysis = analyze(frames, tz=tz_name)
-        events = detect(frames, analysis, registry=self.hub.detectors)
         return write_story(
-            analysis,
-            events,
-            frames.calendar,
+            m.analysis,
+            m.events,
+            m.frames.calendar,
             tz=tz_name,
             seed=self.settings.seed if seed is None else seed,
-            liquidations_available=frames.liquidations.height > 0,
+            liquidations_available=m.frames.liquidations.height > 0,
         )
 
     def events_between(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from cryptodesk.analytics.asof import analyze
 from cryptodesk.analytics.replay import AnalysisReplay, SeriesBook
@@ -50,28 +50,53 @@ class Moment:
     """False when ``analysis`` has no market state and no sub-daily asset parts (detection only)."""
 
 
-@dataclass
 class _Replay:
-    """The shared state of one replay: universes, timeline, book, analysis and series histories."""
+    """One timeline of ``assets`` from ``start`` to ``end`` and its histories: any moment inside, on demand."""
 
-    desk: Desk
-    moments: list[datetime]
-    tz: str
-
-    def __post_init__(self) -> None:
-        zone(self.tz)
-        if any(b < a for a, b in itertools.pairwise(self.moments)):
-            raise ConfigError("replay: moments must be in increasing order", parameter="moments")
-        s = self.desk.settings
-        store = self.desk.store()
-        self.universes = store.universes(self.moments, top_n=s.universe_size, fresh_days=s.universe_fresh_days)
-        union = sorted({a for assets in self.universes.values() for a in assets})
-        timeline = store.timeline(self.moments[0], self.moments[-1], assets=union, intraday_days=s.intraday_days)
-        self.timeline = replace(timeline, frames=replace(timeline.frames, assets=self.desk.describe(timeline.frames)))
+    def __init__(self, desk: Desk, start: datetime, end: datetime, assets: list[str]) -> None:
+        s = desk.settings
+        timeline = desk.store().timeline(start, end, assets=assets, intraday_days=s.intraday_days)
+        self.start, self.end, self.assets = start, end, frozenset(assets)
+        self.registry = desk.hub.detectors
+        self.timeline = replace(timeline, frames=replace(timeline.frames, assets=desk.describe(timeline.frames)))
         self.book = SeriesBook(self.timeline)
         self.analyses = AnalysisReplay(self.book)
         self.series = ReplayedSeries(self.book)
+        self.prefilter = Prefilter(lambda asset: h.sigma if (h := self.analyses.history(asset)) is not None else None)
         self._light: MarketFrames | None = None
+
+    def covers(self, moment: datetime, universe: list[str]) -> bool:
+        """Whether ``moment`` and ``universe`` are inside this timeline."""
+        return self.start <= moment <= self.end and self.assets.issuperset(universe)
+
+    def moment(self, moment: datetime, universe: list[str], tz: str, *, complete: bool | None = None) -> Moment:
+        """Frames, analysis and events at ``moment`` for ``universe`` (``complete`` as in :func:`replay`)."""
+        full = self.registry.needs_complete_analysis() if complete is None else complete
+        frames = self.timeline.at(moment, universe)
+        settled = self.book.settled(moment)
+        if settled:
+            analysis = self.analyses.analysis_at(frames, tz=tz, market=full, sub_daily=full)
+            source = self.series.at(moment, universe)
+        else:
+            analysis, source = analyze(frames, tz=tz), None
+        events = detect_replayed(frames, analysis, source, registry=self.registry)
+        return Moment(moment, frames, analysis, events, replayed=settled, complete=full or not settled)
+
+    def events(self, moment: datetime, universe: list[str], tz: str) -> list[Event]:
+        """The events at ``moment``: detection only (see :func:`replay_events`)."""
+        if self.registry.needs_complete_analysis() or not self.book.settled(moment):
+            return self.moment(moment, universe, tz).events
+        frames = self.light_frames(moment, universe)
+        prefixes = self.series.at(moment, universe)
+        narrow = self.prefilter.narrowing(prefixes)
+        rows = self.analyses.rows_at(moment, universe)
+        caps = [(a, self.analyses.history_of(a).rows.cap[i]) for a, i in rows.items()]
+        # States only where a detector reads them: the assets extension may report, and the relative pairs.
+        wanted = sorted({a for a in rows if a in _PAIRS or self.prefilter.extended(a, prefixes, _SIGMA_MIN)})
+        analysis = Analysis(as_of=moment, market=None, assets=self.analyses.states_at(moment, wanted))
+        return detect_replayed(
+            frames, analysis, prefixes, registry=self.registry, weights=weights_from_caps(caps), narrow=narrow
+        )
 
     def light_frames(self, moment: datetime, universe: list[str]) -> MarketFrames:
         """What the built-in detectors read besides their series: the as-of, asset kinds, liquidations, coverage.
@@ -87,26 +112,40 @@ class _Replay:
         return replace(self._light, as_of=moment, liquidations=liq, coverage=cov)
 
 
+_DEFAULTS = DetectParams()
+_PAIRS = frozenset(a for pair in _DEFAULTS.relative_pairs for a in pair)
+_SIGMA_MIN = _DEFAULTS.extension_sigma_min
+
+
+def _plan(
+    desk: Desk, moments: Sequence[datetime], tz: str | None
+) -> tuple[list[datetime], dict[datetime, list[str]], str]:
+    """The moments in UTC (checked increasing), their universes and the time zone."""
+    tz_name = tz or desk.settings.tz
+    zone(tz_name)
+    utc_moments = [m.astimezone(UTC) for m in moments]
+    if any(b < a for a, b in itertools.pairwise(utc_moments)):
+        raise ConfigError("replay: moments must be in increasing order", parameter="moments")
+    s = desk.settings
+    universes = desk.store().universes(utc_moments, top_n=s.universe_size, fresh_days=s.universe_fresh_days)
+    return utc_moments, universes, tz_name
+
+
+def _run(desk: Desk, moments: list[datetime], universes: dict[datetime, list[str]]) -> _Replay:
+    union = sorted({a for assets in universes.values() for a in assets})
+    return _Replay(desk, moments[0], moments[-1], union)
+
+
 def replay(
     desk: Desk, moments: Sequence[datetime], *, tz: str | None = None, complete: bool | None = None
 ) -> Iterator[Moment]:
     """Frames, analysis and events at each of ``moments`` (aware datetimes, in increasing order)."""
     if not moments:
         return
-    run = _Replay(desk, [m.astimezone(UTC) for m in moments], tz or desk.settings.tz)
-    registry = desk.hub.detectors
-    full = registry.needs_complete_analysis() if complete is None else complete
-    for moment in run.moments:
-        universe = run.universes[moment]
-        frames = run.timeline.at(moment, universe)
-        settled = run.book.settled(moment)
-        if settled:
-            analysis = run.analyses.analysis_at(frames, tz=run.tz, market=full, sub_daily=full)
-            source = run.series.at(moment, universe)
-        else:
-            analysis, source = analyze(frames, tz=run.tz), None
-        events = detect_replayed(frames, analysis, source, registry=registry)
-        yield Moment(moment, frames, analysis, events, replayed=settled, complete=full or not settled)
+    utc_moments, universes, tz_name = _plan(desk, moments, tz)
+    run = _run(desk, utc_moments, universes)
+    for moment in utc_moments:
+        yield run.moment(moment, universes[moment], tz_name, complete=complete)
 
 
 def replay_events(
@@ -116,35 +155,37 @@ def replay_events(
 
     When every registered detector declares it reads no market state and no sub-daily data (the built-ins do), a
     settled moment costs no frames at all: the detectors get the known prefixes of the series and a light frames
-    object (as-of, asset kinds, liquidations, coverage). Otherwise this is :func:`replay`.
+    object (as-of, asset kinds, liquidations, coverage), and each runs only on the subjects a whole-series
+    prefilter says it can report (``events.replay.Prefilter``). Otherwise this is :func:`replay`.
     """
-    registry = desk.hub.detectors
-    if registry.needs_complete_analysis():
-        for m in replay(desk, moments, tz=tz):
-            yield m.as_of, m.events
-        return
     if not moments:
         return
-    run = _Replay(desk, [m.astimezone(UTC) for m in moments], tz or desk.settings.tz)
-    prefilter = Prefilter(lambda asset: h.sigma if (h := run.analyses.history(asset)) is not None else None)
-    defaults = DetectParams()
-    pairs = {a for pair in defaults.relative_pairs for a in pair}
-    sigma_min = defaults.extension_sigma_min
-    for moment in run.moments:
-        universe = run.universes[moment]
-        if not run.book.settled(moment):
-            frames = run.timeline.at(moment, universe)
-            yield moment, detect_replayed(frames, analyze(frames, tz=run.tz), None, registry=registry)
-            continue
-        frames = run.light_frames(moment, universe)
-        prefixes = run.series.at(moment, universe)
-        narrow = prefilter.narrowing(prefixes)
-        rows = run.analyses.rows_at(moment, universe)
-        caps = [(a, run.analyses.history_of(a).rows.cap[i]) for a, i in rows.items()]
-        # States only where a detector reads them: the assets extension may report, and the relative pairs.
-        wanted = sorted({a for a in rows if a in pairs or prefilter.extended(a, prefixes, sigma_min)})
-        analysis = Analysis(as_of=moment, market=None, assets=run.analyses.states_at(moment, wanted))
-        events = detect_replayed(
-            frames, analysis, prefixes, registry=registry, weights=weights_from_caps(caps), narrow=narrow
-        )
-        yield moment, events
+    utc_moments, universes, tz_name = _plan(desk, moments, tz)
+    run = _run(desk, utc_moments, universes)
+    for moment in utc_moments:
+        yield moment, run.events(moment, universes[moment], tz_name)
+
+
+class LiveReplay:
+    """The desk's timeline for moments asked about one at a time (``Desk.report``, the dashboard).
+
+    The first moment reads a timeline from it to :data:`HORIZON` later; later moments inside that window (and
+    universe) are cuts of it, so a desk refreshing its story through the day reads the store once. The desk drops
+    this cache whenever it writes to the store.
+    """
+
+    HORIZON = timedelta(days=1)
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self._run: _Replay | None = None
+
+    def moment(self, as_of: datetime, *, tz: str | None = None) -> Moment:
+        """Frames, analysis and events at ``as_of`` (as ``Desk.frames`` + ``analyze`` + ``detect``)."""
+        tz_name = tz or self.desk.settings.tz
+        zone(tz_name)
+        moment = as_of.astimezone(UTC)
+        universe = self.desk.universe(moment)
+        if self._run is None or not self._run.covers(moment, universe):
+            self._run = _Replay(self.desk, moment, moment + self.HORIZON, universe)
+        return self._run.moment(moment, universe, tz_name)
