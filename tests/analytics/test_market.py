@@ -292,3 +292,37 @@ def test_stale_index_gives_way_to_the_sum(total: pl.DataFrame, daily: pl.DataFra
     later = market_state(packdata.frames_at(lagging + timedelta(days=2), daily=daily, global_daily=total))
     assert later is not None
     assert later.method == "sum"
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3])
+def test_sum_in_chunks_of_members_follows_the_same_rules(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """Members summed a few at a time (to bound memory) give the reference rule's totals on every date."""
+    import cryptodesk.analytics.market as market
+
+    d0 = date(2023, 1, 1)
+    days = [d0 + timedelta(days=i) for i in range(60)]
+    caps = {
+        "bitcoin": {d: 100.0 + i for i, d in enumerate(days) if i not in (20, 21)},
+        "gappy": {d: 10.0 + i / 7 for i, d in enumerate(days) if not 5 <= i <= 14},
+        "late": {d: 1.0 + i for i, d in enumerate(days) if i >= 30},
+        "later": {d: 3.0 for i, d in enumerate(days) if i >= 45 and i != 50},
+        "steady": {d: 0.5 * i for i, d in enumerate(days) if i > 0},
+    }
+    monkeypatch.setattr(market, "SUM_CHUNK", chunk)
+    as_of = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), UTC)
+    series = total_series(packdata.frames_at(as_of, daily=_caps_frame(caps)))
+    assert series is not None
+    members = list(series.coverage)
+    assert members == sorted(caps)
+    got = dict(zip(series.frame.get_column("date").to_list(), series.frame.get_column("close").to_list(), strict=True))
+    dominance = dict(
+        zip(series.frame.get_column("date").to_list(), series.frame.get_column("btc_dominance").to_list(), strict=True)
+    )
+    for day in days:
+        want = _sum_on(caps, members, day)
+        if want is None:
+            assert day not in got
+            continue
+        assert got[day] == pytest.approx(want, rel=1e-12)
+        btc_seen = max(d for d in caps["bitcoin"] if d <= day)
+        assert dominance[day] == pytest.approx(caps["bitcoin"][btc_seen] / want)

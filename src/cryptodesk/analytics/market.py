@@ -137,30 +137,19 @@ def _sum_series(frames: MarketFrames, as_of: datetime) -> TotalSeries | None:
     coverage = tuple(sorted(members.get_column("asset_id").to_list()))
     sources = sorted(set(members.get_column("source").to_list()))
     caps = caps.filter(pl.col("asset_id").is_in(coverage))
-    firsts = caps.group_by("asset_id").agg(pl.col("date").min().alias("_first"))
-    grid = (
-        firsts.join(caps.select(pl.col("date").unique()), how="cross")
-        .filter(pl.col("date") >= pl.col("_first"))
-        .sort("asset_id", "date")
-    )
-    filled = grid.join_asof(
-        caps.select("asset_id", "date", "market_cap", "volume", pl.col("date").alias("_seen")),
-        on="date",
-        by="asset_id",
-        strategy="backward",
-        check_sortedness=False,
-    ).with_columns(((pl.col("date") - pl.col("_seen")).dt.total_days() <= MAX_GAP_DAYS).alias("_ok"))
+    dates = caps.select(pl.col("date").unique())
+    parts = [_partial_sums(caps.filter(pl.col("asset_id").is_in(chunk)), dates) for chunk in _chunks(coverage)]
     summed = (
-        filled.group_by("date")
+        pl.concat(parts)
+        .group_by("date")
         .agg(
-            pl.col("market_cap").sum().alias("close"),
-            pl.col("volume").sum().alias("volume"),
-            (pl.col("market_cap").filter(pl.col("asset_id") == BTC).first() / pl.col("market_cap").sum()).alias(
-                "btc_dominance"
-            ),
-            pl.col("_ok").all().alias("_complete"),
+            pl.col("close").sum(),
+            pl.col("volume").sum(),
+            pl.when(pl.col("_btc").is_not_null().any()).then(pl.col("_btc").sum()).alias("_btc"),
+            pl.col("_complete").all(),
         )
         .filter(pl.col("_complete"))
+        .with_columns((pl.col("_btc") / pl.col("close")).alias("btc_dominance"))
         .sort("date")
     )
     frame = summed.select(
@@ -174,6 +163,34 @@ def _sum_series(frames: MarketFrames, as_of: datetime) -> TotalSeries | None:
     )
     source = str(frame.get_column("source")[0])
     return TotalSeries(frame=frame, source=source, method="sum", coverage=coverage)
+
+
+SUM_CHUNK = 500
+"""Members summed at a time (the daily grid of one chunk is members x dates rows; chunks bound its memory)."""
+
+
+def _chunks(members: tuple[str, ...]) -> list[tuple[str, ...]]:
+    return [members[i : i + SUM_CHUNK] for i in range(0, len(members), SUM_CHUNK)] or [()]
+
+
+def _partial_sums(caps: pl.DataFrame, dates: pl.DataFrame) -> pl.DataFrame:
+    """Per date, the sum of some members' market caps and volumes (each from its first day, gaps bridged up to
+    :data:`MAX_GAP_DAYS`), bitcoin's cap when it is among them, and whether every one of them had a fresh value."""
+    firsts = caps.group_by("asset_id").agg(pl.col("date").min().alias("_first"))
+    grid = firsts.join(dates, how="cross").filter(pl.col("date") >= pl.col("_first")).sort("asset_id", "date")
+    filled = grid.join_asof(
+        caps.select("asset_id", "date", "market_cap", "volume", pl.col("date").alias("_seen")),
+        on="date",
+        by="asset_id",
+        strategy="backward",
+        check_sortedness=False,
+    ).with_columns(((pl.col("date") - pl.col("_seen")).dt.total_days() <= MAX_GAP_DAYS).alias("_ok"))
+    return filled.group_by("date").agg(
+        pl.col("market_cap").sum().alias("close"),
+        pl.col("volume").sum().alias("volume"),
+        pl.col("market_cap").filter(pl.col("asset_id") == BTC).first().alias("_btc"),
+        pl.col("_ok").all().alias("_complete"),
+    )
 
 
 def market_state(frames: MarketFrames, *, swing_threshold: float = k.DEFAULT_SWING_THRESHOLD) -> MarketState | None:

@@ -13,8 +13,8 @@ cost of one store read for the whole period instead of one per moment:
    the cut frames are analysed and scanned directly, as ``Desk.report`` would.
 
 With ``complete=False`` the analyses skip the market state and the sub-daily parts of asset states (last price,
-intraday range): what detection needs and no more (the default when every registered detector declares it reads
-neither, see ``DetectorRegistry.register``). ``tests/desk/test_replay.py`` checks every moment against the direct path.
+intraday range) unless a registered detector reads them (see ``DetectorRegistry.register``): what detection needs
+and no more. ``tests/desk/test_replay.py`` checks every moment against the direct path.
 """
 
 from __future__ import annotations
@@ -69,9 +69,9 @@ class _Replay:
         """Whether ``moment`` and ``universe`` are inside this timeline."""
         return self.start <= moment <= self.end and self.assets.issuperset(universe)
 
-    def moment(self, moment: datetime, universe: list[str], tz: str, *, complete: bool | None = None) -> Moment:
+    def moment(self, moment: datetime, universe: list[str], tz: str, *, complete: bool = True) -> Moment:
         """Frames, analysis and events at ``moment`` for ``universe`` (``complete`` as in :func:`replay`)."""
-        full = self.registry.needs_complete_analysis() if complete is None else complete
+        full = complete or self.registry.needs_complete_analysis()
         frames = self.timeline.at(moment, universe)
         settled = self.book.settled(moment)
         if settled:
@@ -85,7 +85,7 @@ class _Replay:
     def events(self, moment: datetime, universe: list[str], tz: str) -> list[Event]:
         """The events at ``moment``: detection only (see :func:`replay_events`)."""
         if self.registry.needs_complete_analysis() or not self.book.settled(moment):
-            return self.moment(moment, universe, tz).events
+            return self.moment(moment, universe, tz, complete=False).events
         frames = self.light_frames(moment, universe)
         prefixes = self.series.at(moment, universe)
         narrow = self.prefilter.narrowing(prefixes)
@@ -137,9 +137,13 @@ def _run(desk: Desk, moments: list[datetime], universes: dict[datetime, list[str
 
 
 def replay(
-    desk: Desk, moments: Sequence[datetime], *, tz: str | None = None, complete: bool | None = None
+    desk: Desk, moments: Sequence[datetime], *, tz: str | None = None, complete: bool = True
 ) -> Iterator[Moment]:
-    """Frames, analysis and events at each of ``moments`` (aware datetimes, in increasing order)."""
+    """Frames, analysis and events at each of ``moments`` (aware datetimes, in increasing order).
+
+    ``complete=False`` leaves the market state and the sub-daily parts of asset states out of the analyses when no
+    registered detector reads them (see the module docstring).
+    """
     if not moments:
         return
     utc_moments, universes, tz_name = _plan(desk, moments, tz)
