@@ -167,3 +167,17 @@ def test_duplicate_rows_keep_the_last(daily: pl.DataFrame) -> None:
     doubled = pl.concat([daily, last.with_columns(pl.col("close") * 2)])
     row = indicators(doubled, as_of, ["coin-002"]).row(0, named=True)
     assert row["close"] == pytest.approx(2 * last.get_column("close")[0], rel=1e-15)
+
+
+@pytest.mark.parametrize("rows", [1, 500, 3000])
+def test_indicators_in_chunks_of_whole_assets_are_the_same(
+    daily: pl.DataFrame, monkeypatch: pytest.MonkeyPatch, rows: int
+) -> None:
+    """Analysing a few assets at a time (bounded memory) changes no value, whatever the chunk size."""
+    import cryptodesk.analytics.panel as panel
+
+    as_of = datetime(2022, 6, 9, 6, tzinfo=UTC)
+    whole = indicators(daily, as_of)
+    monkeypatch.setattr(panel, "CHUNK_ROWS", rows)
+    assert len(panel._asset_spans(panel.prepare(daily, as_of), rows)) > 1
+    assert_frame_equal(indicators(daily, as_of), whole, check_exact=True)

@@ -67,9 +67,16 @@ def window_changes(dates: np.ndarray, values: np.ndarray) -> dict[str, Change]:
 
 
 def known(df: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
-    """Rows of a daily frame known at ``as_of`` (a null ``available_at`` counts as the end of the row's UTC day)."""
+    """Rows of a daily frame known at ``as_of`` (a null ``available_at`` counts as the end of the row's UTC day).
+
+    Frames from the store are already cut at their as-of: then the frame itself is returned (no copy).
+    """
     end_of_day = pl.col("date").cast(pl.Datetime("us", "UTC")) + pl.duration(days=1)
-    return df.filter(pl.coalesce(pl.col("available_at"), end_of_day) <= as_of)
+    available = pl.coalesce(pl.col("available_at"), end_of_day)
+    latest = df.select(available.max()).item() if df.height else None
+    if latest is None or latest <= as_of:
+        return df if latest is not None else df.clear()
+    return df.filter(available <= as_of)
 
 
 def one_per_date(df: pl.DataFrame) -> pl.DataFrame:

@@ -49,15 +49,21 @@ _A = "asset_id"
 
 
 def prepare(daily: pl.DataFrame, as_of: datetime, assets: list[str] | None = None) -> pl.DataFrame:
-    """Daily rows known at ``as_of`` with a close, one per (asset, date), sorted by asset then date."""
-    d = known(daily, utc(as_of)).filter(pl.col("close").is_not_null())
-    d = d.select(_A, "date", "close", "volume", "market_cap", "source")  # only what the indicators read
+    """Daily rows known at ``as_of`` with a close, one per (asset, date), sorted by asset then date.
+
+    Filters that would keep every row (the usual case for frames from the store) are skipped, so no copy is made.
+    """
+    d = known(daily, utc(as_of)).select(_A, "date", "close", "volume", "market_cap", "source")  # what is read
+    if d.get_column("close").null_count():
+        d = d.filter(pl.col("close").is_not_null())
     if assets is not None:
         d = d.filter(pl.col(_A).is_in(assets))
     if not _is_sorted(d):
         d = d.sort(_A, "date", maintain_order=True)
     same_next = (pl.col(_A) == pl.col(_A).shift(-1)) & (pl.col("date") == pl.col("date").shift(-1))
-    d = d.filter(same_next.not_().fill_null(True)).rechunk()
+    if d.select(same_next.any()).item():
+        d = d.filter(same_next.not_().fill_null(True))
+    d = d.rechunk()
     # One chunk and the same sortedness flag however the rows arrived: Polars picks its aggregation kernels (and so
     # the order of a mean's additions) from these, and the same rows must give the same bits.
     return d.with_columns(pl.col(_A).set_sorted())
@@ -79,6 +85,35 @@ def indicators(daily: pl.DataFrame, as_of: datetime, assets: list[str] | None = 
     :data:`WINDOWS` ``chg_<w>_base`` / ``chg_<w>_date`` (the start close and day).
     """
     d = prepare(daily, as_of, assets)
+    spans = _asset_spans(d, CHUNK_ROWS)
+    if len(spans) <= 1:
+        return _indicators(d)
+    return pl.concat([_indicators(d.slice(a, b - a)) for a, b in spans])
+
+
+CHUNK_ROWS = 1_000_000
+"""Rows analysed at a time (whole assets): bounds the temporaries of a many-asset analysis, changes no value."""
+
+
+def _asset_spans(d: pl.DataFrame, rows: int) -> list[tuple[int, int]]:
+    """Row ranges of consecutive whole assets, each about ``rows`` long (``d`` sorted by asset)."""
+    if d.height <= rows:
+        return [(0, d.height)]
+    ids = d.get_column(_A)
+    starts = np.flatnonzero(np.concatenate(([True], (ids[1:] != ids[:-1]).to_numpy()))).tolist()
+    spans: list[tuple[int, int]] = []
+    begin = 0
+    for s in [*starts[1:], d.height]:
+        if s - begin >= rows:
+            spans.append((begin, s))
+            begin = s
+    if begin < d.height:
+        spans.append((begin, d.height))
+    return spans
+
+
+def _indicators(d: pl.DataFrame) -> pl.DataFrame:
+    """:func:`indicators` of prepared rows (sorted by asset then date, one per date, closes not null)."""
     c = pl.col("close")
     d = (
         d.with_columns(
