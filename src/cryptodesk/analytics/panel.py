@@ -17,6 +17,7 @@ the previous year's last close, volume vs the mean of the 30 days before.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from itertools import pairwise
 
@@ -39,7 +40,7 @@ from cryptodesk.analytics.common import (
     utc,
 )
 from cryptodesk.analytics.intraday import day_start, intraday_ranges, last_price, latest_observations
-from cryptodesk.analytics.kernels import FLAT
+from cryptodesk.analytics.kernels import FLAT, FloatArray
 from cryptodesk.analytics.market import market_state
 from cryptodesk.analytics.types import WINDOWS, Analysis, AssetState, Change, Extreme, IntradayRange
 from cryptodesk.core.frames import MarketFrames
@@ -115,10 +116,16 @@ def _asset_spans(d: pl.DataFrame, rows: int) -> list[tuple[int, int]]:
 def _indicators(d: pl.DataFrame) -> pl.DataFrame:
     """:func:`indicators` of prepared rows (sorted by asset then date, one per date, closes not null)."""
     c = pl.col("close")
+    ids = d.get_column(_A)
+    starts = np.flatnonzero(np.concatenate(([True], (ids[1:] != ids[:-1]).to_numpy())))
+    if d.height == 0:
+        starts = np.zeros(0, dtype=np.int64)
+    close = d.get_column("close").to_numpy().astype(np.float64)
+    bounds = [*starts.tolist(), len(close)]
     d = (
         d.with_columns(
-            c.rolling_mean(SMA_SHORT).over(_A).alias("_sma50"),
-            c.rolling_mean(SMA_LONG).over(_A).alias("_sma200"),
+            pl.Series("_sma50", _per_asset(k.sma, close, bounds, SMA_SHORT)).fill_nan(None),
+            pl.Series("_sma200", _per_asset(k.sma, close, bounds, SMA_LONG)).fill_nan(None),
             c.rolling_std(SMA_SHORT, ddof=1).over(_A).alias("_std"),
             pl.col("volume").fill_nan(None).alias("volume"),
         )
@@ -138,10 +145,6 @@ def _indicators(d: pl.DataFrame) -> pl.DataFrame:
         )
     )
     agg = d.group_by(_A, maintain_order=True).agg(*_last_exprs(), *_extreme_exprs(), *_volume_exprs())
-    ids = d.get_column(_A)
-    starts = np.flatnonzero(np.concatenate(([True], (ids[1:] != ids[:-1]).to_numpy())))
-    if d.height == 0:
-        starts = np.zeros(0, dtype=np.int64)
     out = agg.join(_rsi_last(d, starts), on=_A, how="left", maintain_order="left")
     return out.join(_changes(d, starts), on=_A, how="left", maintain_order="left")
 
@@ -185,6 +188,13 @@ def _volume_exprs() -> list[pl.Expr]:
     """Mean volume of the 30 calendar days before the last row (column ``_v30``; null under 15 values)."""
     v = pl.col("_v30")
     return [pl.when(v.count() >= MIN_VOLUME_DAYS).then(v.mean()).alias("volume_avg30")]
+
+
+def _per_asset(kernel: Callable[[FloatArray, int], FloatArray], x: FloatArray, bounds: list[int], n: int) -> FloatArray:
+    """``kernel(x[a:b], n)`` for each asset's rows ``[a, b)``, in one array (the same kernel as the per-asset path)."""
+    if len(x) == 0:
+        return np.zeros(0)
+    return np.concatenate([kernel(x[a:b], n) for a, b in pairwise(bounds)])
 
 
 def _rsi_last(d: pl.DataFrame, starts: np.ndarray) -> pl.DataFrame:
