@@ -165,3 +165,34 @@ def test_a_write_through_the_desk_drops_its_timeline(staggered_desk: Desk, tmp_p
     after = staggered_desk.moment(moment, tz="UTC")
     assert after.analysis.assets["ethereum"].close != eth.close
     _same_moment(after, staggered_desk, "UTC")
+
+
+def test_replay_events_in_processes_equal_one_process(pack_desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long replay split over processes (each a consecutive part, its own read-only desk) finds the same events."""
+    import cryptodesk.desk.replay as replay_module
+
+    moments = _moments(date(2022, 11, 5), 12)
+    one = list(replay_events(pack_desk, moments, tz=NY, workers=1))
+    monkeypatch.setattr(replay_module, "PARALLEL_MOMENTS", 4)
+    two = list(replay_events(pack_desk, moments, tz=NY, workers=2))
+    assert [m for m, _ in two] == moments
+    assert close_enough([e for _, e in two], [e for _, e in one])
+    assert sum(len(e) for _, e in two) > 0
+
+
+def test_replay_events_stay_in_process_with_detectors_added_at_run_time(
+    pack_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A detector registered at run time would be missing from a new process's desk: no worker processes then."""
+    import cryptodesk.desk.replay as replay_module
+
+    def never(frames: MarketFrames, analysis: Analysis, params: DetectParams) -> list[Event]:
+        return []
+
+    monkeypatch.setattr(replay_module, "PARALLEL_MOMENTS", 2)
+    monkeypatch.setattr(replay_module, "_in_processes", lambda *a: pytest.fail("must not spawn"))
+    pack_desk.hub.detectors.register("never", never, complete=False)
+    try:
+        assert len(list(replay_events(pack_desk, _moments(date(2022, 11, 5), 3), tz=NY, workers=2))) == 3
+    finally:
+        pack_desk.hub.detectors.unregister("never")

@@ -13,7 +13,7 @@ import pytest
 
 from cryptodesk.events._series import DailySeries
 from cryptodesk.events.base import empirical_frequency, frequency_at_least
-from cryptodesk.events.levels import MAX_LEVELS_SCANNED, levels_crossed, roundness
+from cryptodesk.events.levels import MAX_LEVELS_SCANNED, last_time_beyond, levels_crossed, roundness
 from cryptodesk.events.moves import daily_sigma
 from cryptodesk.events.relative import gap_history, series_return
 from cryptodesk.events.volume import volume_ratios
@@ -131,3 +131,22 @@ def test_levels_crossed_equals_the_full_scan(seed: int) -> None:
     for prev, close in pairs:
         got = [(lv.value, lv.roundness) for lv in levels_crossed(prev, close)]
         assert got == reference_levels_crossed(prev, close), (prev, close)
+
+
+def reference_last_time_beyond(series: DailySeries, level: float, up: bool) -> date | None:
+    """last_time_beyond as one scan of the whole history."""
+    past = series.close[:-1]
+    with np.errstate(invalid="ignore"):
+        hits = np.flatnonzero(past >= level if up else past < level)
+    return series.dates[int(hits[-1])] if hits.size else None
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("n", [1, 2, 63, 64, 65, 600, 2000])
+def test_last_time_beyond_equals_one_scan(seed: int, n: int) -> None:
+    series = _series(seed, n)
+    finite = series.close[np.isfinite(series.close)]
+    levels = [*np.quantile(finite, [0.0, 0.1, 0.5, 0.9, 1.0]).tolist(), 1e12, -5.0] if finite.size else [1.0]
+    for level in levels:
+        for up in (True, False):
+            assert last_time_beyond(series, level, up) == reference_last_time_beyond(series, level, up)

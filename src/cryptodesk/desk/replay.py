@@ -20,9 +20,12 @@ and no more. ``tests/desk/test_replay.py`` checks every moment against the direc
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from multiprocessing import get_context
 
 from cryptodesk.analytics.asof import analyze
 from cryptodesk.analytics.replay import AnalysisReplay, SeriesBook
@@ -30,9 +33,10 @@ from cryptodesk.analytics.types import Analysis
 from cryptodesk.core.errors import ConfigError
 from cryptodesk.core.frames import MarketFrames, cut_coverage, cut_liquidations
 from cryptodesk.core.models import Event
+from cryptodesk.core.settings import Settings
 from cryptodesk.core.timeutil import zone
 from cryptodesk.desk.core import Desk
-from cryptodesk.events.base import DetectParams, weights_from_caps
+from cryptodesk.events.base import DetectorRegistry, DetectParams, weights_from_caps
 from cryptodesk.events.replay import Prefilter, ReplayedSeries, detect_replayed
 
 
@@ -153,7 +157,7 @@ def replay(
 
 
 def replay_events(
-    desk: Desk, moments: Sequence[datetime], *, tz: str | None = None
+    desk: Desk, moments: Sequence[datetime], *, tz: str | None = None, workers: int | None = None
 ) -> Iterator[tuple[datetime, list[Event]]]:
     """The events at each of ``moments``: ``[(as_of, events)]`` as :func:`replay` finds them, detection only.
 
@@ -161,13 +165,54 @@ def replay_events(
     settled moment costs no frames at all: the detectors get the known prefixes of the series and a light frames
     object (as-of, asset kinds, liquidations, coverage), and each runs only on the subjects a whole-series
     prefilter says it can report (``events.replay.Prefilter``). Otherwise this is :func:`replay`.
+
+    A replay of at least :data:`PARALLEL_MOMENTS` moments runs in ``workers`` processes (default: one per core),
+    each replaying a consecutive part of the period with a read-only desk of its own, when the desk's detectors are
+    the ones a new desk loads (none registered at run time). The events are the same either way.
     """
     if not moments:
+        return
+    count = (os.cpu_count() or 1) if workers is None else workers
+    if count > 1 and len(moments) >= PARALLEL_MOMENTS and _reloadable(desk):
+        yield from _in_processes(desk, list(moments), tz, count)
         return
     utc_moments, universes, tz_name = _plan(desk, moments, tz)
     run = _run(desk, utc_moments, universes)
     for moment in utc_moments:
         yield moment, run.events(moment, universes[moment], tz_name)
+
+
+PARALLEL_MOMENTS = 240
+"""Replays this long or longer are split over processes (shorter ones would spend more starting them)."""
+
+
+def _reloadable(desk: Desk) -> bool:
+    """Whether a desk opened anew in another process detects with the same detectors as ``desk``."""
+    from cryptodesk.plugins import load_hub
+
+    def names(reg: DetectorRegistry) -> list[tuple[str, str, str]]:
+        return [(n, getattr(f, "__module__", ""), getattr(f, "__qualname__", "")) for n, f in reg]
+
+    return names(desk.hub.detectors) == names(load_hub().detectors)
+
+
+def _in_processes(
+    desk: Desk, moments: list[datetime], tz: str | None, workers: int
+) -> Iterator[tuple[datetime, list[Event]]]:
+    """Consecutive parts of ``moments`` replayed in ``workers`` spawned processes, yielded in order."""
+    size = -(-len(moments) // workers)
+    parts = [moments[i : i + size] for i in range(0, len(moments), size)]
+    desk.close()  # the workers open the store read-only; this desk reopens it on its next use
+    with ProcessPoolExecutor(len(parts), mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(_events_part, desk.settings, part, tz) for part in parts]
+        for future in futures:
+            yield from future.result()
+
+
+def _events_part(settings: Settings, moments: list[datetime], tz: str | None) -> list[tuple[datetime, list[Event]]]:
+    """One worker's part of :func:`replay_events` (the process entry point)."""
+    with Desk(settings) as desk:
+        return list(replay_events(desk, moments, tz=tz, workers=1))
 
 
 class LiveReplay:

@@ -333,6 +333,10 @@ def subject_weight(rank: int | None) -> float:
     return MINOR_WEIGHT
 
 
+_TOP_WEIGHTS: tuple[float, ...] = tuple(subject_weight(r) for r in range(1, _RANK_WEIGHTS[-1][0] + 2))
+"""subject_weight of ranks 1, 2, ... (index 0 is rank 1), past the last ranked tier."""
+
+
 def subject_weights(analysis: Analysis) -> dict[str, float]:
     """Weights for every analysed asset (ranked by market cap at as_of) and 1.0 for the total market cap."""
     return weights_from_caps((a, s.market_cap) for a, s in analysis.assets.items())
@@ -341,7 +345,8 @@ def subject_weights(analysis: Analysis) -> dict[str, float]:
 def weights_from_caps(caps: Iterable[tuple[str, float | None]]) -> dict[str, float]:
     """:func:`subject_weights` from (asset, market cap) pairs: rank by cap (largest first), 1.0 for the total."""
     ranked = sorted(((cap, a) for a, cap in caps if cap is not None and cap > 0), reverse=True)
-    weights = {a: subject_weight(i + 1) for i, (_cap, a) in enumerate(ranked)}
+    top = _TOP_WEIGHTS
+    weights = {a: top[i] if i < len(top) else MINOR_WEIGHT for i, (_cap, a) in enumerate(ranked)}
     weights["total_market_cap"] = 1.0
     return weights
 

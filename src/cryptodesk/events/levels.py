@@ -83,11 +83,22 @@ def levels_crossed(prev: float, close: float) -> list[Level]:
 
 
 def last_time_beyond(series: DailySeries, level: float, up: bool) -> date | None:
-    """Last date before the latest bar whose close was on the new side of ``level``."""
-    past = series.close[:-1]
-    mask = past >= level if up else past < level
-    hits = np.flatnonzero(mask)
-    return series.dates[int(hits[-1])] if hits.size else None
+    """Last date before the latest bar whose close was on the new side of ``level``.
+
+    Searched backwards in growing blocks (64, 512, ... bars): a level is usually crossed near where it was
+    before, so the answer is mostly in the latest bars, and a long history is only scanned for a long-unseen level.
+    """
+    end = len(series.close) - 1  # the bars before the latest
+    width = 64
+    while end > 0:
+        start = max(0, end - width)
+        block = series.close[start:end]
+        with np.errstate(invalid="ignore"):
+            hits = np.flatnonzero(block >= level if up else block < level)
+        if hits.size:
+            return series.dates[start + int(hits[-1])]
+        end, width = start, width * 8
+    return None
 
 
 def cross_events(series: DailySeries, frames: MarketFrames, params: DetectParams) -> list[Event]:
