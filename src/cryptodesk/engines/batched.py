@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -72,8 +73,16 @@ def analyze_batched(
     describe: Describe | None = None,
     batch_assets: int = BATCH_ASSETS,
     memory_limit: str = "2GB",
+    timings: dict[str, float] | None = None,
 ) -> Analysis:
-    """The Analysis of ``assets`` at ``as_of``, reading and analysing ``batch_assets`` assets at a time."""
+    """The Analysis of ``assets`` at ``as_of`` (states by asset id), reading and analysing ``batch_assets`` at a time.
+
+    ``timings``, when given, receives the seconds spent reading frames (``frames``), in the
+    kernels (``kernels``) and summing the total (``total``).
+    """
+    clock = timings if timings is not None else {}
+    for key in ("frames", "kernels", "total"):
+        clock.setdefault(key, 0.0)
     if batch_assets < 1:
         raise ConfigError("batch_assets: must be >= 1", parameter="batch_assets")
     moment = utc(as_of)
@@ -85,10 +94,15 @@ def analyze_batched(
         agg.execute("SET preserve_insertion_order = false")
         agg.execute("CREATE TABLE caps (asset_id VARCHAR, date DATE, market_cap DOUBLE, volume DOUBLE, source VARCHAR)")
         for start in range(0, len(assets), batch_assets):
+            t0 = time.perf_counter()
             frames = store.frames(moment, assets=assets[start : start + batch_assets])
             if describe is not None:
                 frames = replace(frames, assets=describe(frames))
+            t1 = time.perf_counter()
             states.update(bucket_states(frames, tz=tz, names=_names(frames.assets)))
+            clock["frames"] += t1 - t0
+            clock["kernels"] += time.perf_counter() - t1
+            t0 = time.perf_counter()
             batch_caps = crypto_caps(frames)
             agg.register("batch_caps", batch_caps.to_arrow())
             agg.execute("INSERT INTO caps SELECT * FROM batch_caps")
@@ -97,8 +111,11 @@ def analyze_batched(
             if btc.height:
                 market_frames = replace(market_frames, daily=btc)
             del frames, batch_caps
+            clock["total"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
         sums = _fetch(agg, sum_series_sql(BTC, MAX_GAP_DAYS, dialect="duckdb").format(caps="caps"))
         members = _fetch(agg, MEMBERS_SQL.format(caps="caps"))
+        clock["total"] += time.perf_counter() - t0
     sums = sums.select(
         pl.col("date").cast(pl.Date), *(pl.col(c).cast(pl.Float64) for c in ("close", "volume", "btc_dominance"))
     )

@@ -253,12 +253,15 @@ class SparkEngine:
         schema = {"date": pl.Date(), "close": pl.Float64(), "volume": pl.Float64(), "btc_dominance": pl.Float64()}
         return to_polars(sums, schema, None), to_polars(members, {"asset_id": pl.Utf8(), "source": pl.Utf8()}, None)
 
-    def analyze(self, snap: SparkSnapshot, *, tz: str, described: pl.DataFrame) -> Analysis:
+    def analyze(
+        self, snap: SparkSnapshot, *, tz: str, described: pl.DataFrame, states: dict[str, AssetState] | None = None
+    ) -> Analysis:
         """The Analysis at ``snap.as_of``: per-asset states and the market state (index or Spark-summed total).
 
-        ``described`` is the asset table (asset_id, symbol, name, kind) the desk completes from its registry.
+        ``described`` is the asset table (asset_id, symbol, name, kind) the desk completes from its registry;
+        ``states`` are the :meth:`asset_states` of the same snapshot when already computed.
         """
-        states = self.asset_states(snap, tz=tz, described=described)
+        states = self.asset_states(snap, tz=tz, described=described) if states is None else states
         sums, members = self.total(snap, described=described)
         btc_daily = snap.daily.filter(snap.daily["asset_id"] == BTC)
         market_frames = fr.MarketFrames(
