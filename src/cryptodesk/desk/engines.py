@@ -172,9 +172,14 @@ def report_with(
     """The market story at ``as_of`` computed with the chosen engine (duckdb: :meth:`Desk.report`)."""
     tz_name = tz or desk.settings.tz
     frames, analysis = frames_analysis(desk, as_of, tz=tz_name, choice=choice)
+    return story_of(desk, frames, analysis, tz=tz_name, seed=seed)
+
+
+def story_of(desk: Desk, frames: MarketFrames, analysis: Analysis, *, tz: str, seed: int | None = None) -> Story:
+    """The story of an analysis and its frames (from either engine): events detected, then written."""
     if frames.daily.height == 0 and frames.global_daily.height == 0:
         raise NoDataError(
-            f"the store knows no prices at {as_of.astimezone(UTC).isoformat()}",
+            f"the store knows no prices at {frames.as_of.astimezone(UTC).isoformat()}",
             hint="`cryptodesk doctor` shows the store's coverage; pick an --as-of inside it or import more data.",
         )
     events = detect(frames, analysis, registry=desk.hub.detectors)
@@ -182,7 +187,7 @@ def report_with(
         analysis,
         events,
         frames.calendar,
-        tz=tz_name,
+        tz=tz,
         seed=desk.settings.seed if seed is None else seed,
         liquidations_available=frames.liquidations.height > 0,
     )
