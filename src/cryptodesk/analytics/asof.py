@@ -168,10 +168,6 @@ def asset_state(
     )
 
 
-_names = asset_names
-"""Alias kept for callers of the old private name."""
-
-
 def _extreme(e: k.WindowExtreme | None) -> Extreme | None:
     return None if e is None else Extreme(e.value, to_date(e.date))
 

@@ -4,7 +4,7 @@ Commands live in one module per area and register on the shared typer ``app``;
 errors are caught once, in :func:`main` (``cli/app.py``).
 """
 
-from cryptodesk.cli import alerts, charts, check, data, lake, live, serve  # noqa: F401  (each module registers its commands)
+from cryptodesk.cli import alerts, analytics, charts, check, data, lake, live, serve  # noqa: F401  (each module registers its commands)
 from cryptodesk.cli.app import app, main
 
 __all__ = ["app", "main"]

@@ -23,7 +23,7 @@ from cryptodesk.cli.app import (
     err,
     out,
 )
-from cryptodesk.cli.lake import EngineName, EngineOption, LakeOption, SparkMasterOption
+from cryptodesk.cli.lake import EngineName, EngineOption, LakeOption, SparkMasterOption, engine_choice
 from cryptodesk.core.errors import ConfigError
 from cryptodesk.core.timeutil import parse_clock, parse_day, parse_moment, utc_now, zone
 
@@ -120,9 +120,7 @@ def report(
         elif engine is EngineName.spark:
             from cryptodesk.desk.engines import report_with
 
-            story = report_with(
-                desk, moment, engine=engine.value, spark_master=spark_master, lake_dir=lake, tz=tz_name, seed=seed
-            )
+            story = report_with(desk, moment, tz=tz_name, seed=seed, choice=engine_choice(engine, spark_master, lake))
             text = desk.render(story, fmt.value)
         else:
             story = desk.report(moment, tz=tz_name, seed=seed)
@@ -189,10 +187,8 @@ def events(
             d1,
             d2,
             at=parse_clock(at),
-            engine=engine.value,
-            spark_master=spark_master,
-            lake_dir=lake,
             tz=tz,
+            choice=engine_choice(engine, spark_master, lake),
             progress=lambda day: bar.update(task, advance=1, description=str(day)),
         )
         zone_name = tz or desk.settings.tz

@@ -1,16 +1,19 @@
-"""Lake and engine commands: ``export --format parquet DIR``, plus the ``--engine`` options report/events share."""
+"""Lake commands (``export --format parquet DIR``) and the ``--engine`` options of report, events, analytics."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from cryptodesk.cli.app import _desk, app, err, out
 from cryptodesk.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from cryptodesk.desk.engines import EngineChoice
 
 
 class LakeFormat(StrEnum):
@@ -41,6 +44,13 @@ LakeOption = Annotated[
         "--lake", help="--engine spark: lake folder or URI to read (default: the store, exported to a temp lake)."
     ),
 ]
+
+
+def engine_choice(engine: EngineName, spark_master: str | None, lake: str | None) -> EngineChoice:
+    """The desk's EngineChoice from the --engine, --spark-master and --lake options."""
+    from cryptodesk.desk.engines import EngineChoice
+
+    return EngineChoice(engine=engine.value, spark_master=spark_master, lake_dir=lake)
 
 
 @app.command("export")

@@ -210,8 +210,6 @@ class Desk:
             )
         return pl.DataFrame(rows, schema=frames.assets.schema)
 
-    _describe = describe  # the old private name, still used by desk.engines
-
     def moment(self, as_of: datetime, *, tz: str | None = None) -> Moment:
         """Frames, analysis and events as of ``as_of``: what :meth:`frames`, ``analyze`` and ``detect`` give.
 

@@ -9,11 +9,11 @@
 
 Dispatch only differs from the DuckDB engine: the point-in-time SQL of
 :mod:`cryptodesk.engines.spark_sql` (the store's rules), the per-asset kernels run
-by :func:`cryptodesk.engines.per_asset.arrow_task` through
-``groupBy("asset_id").cogroup(...).applyInArrow`` (one task per asset group, the
-same :func:`~cryptodesk.analytics.asof.asset_state` and kernels), and the total
+by :func:`cryptodesk.engines.buckets.arrow_task` through
+``groupBy(bucket).cogroup(...).applyInArrow`` (one call per bucket of assets, the
+same columnar kernel :func:`~cryptodesk.analytics.panel.indicators`), and the total
 market cap summed across assets per date in Spark SQL
-(:func:`~cryptodesk.engines.spark_sql.sum_series_sql`). Event detection and the
+(:func:`~cryptodesk.engines.total_sql.sum_series_sql`). Event detection and the
 story then run on the driver on the collected frames, as with DuckDB.
 """
 
@@ -21,25 +21,26 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import math
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from cryptodesk.analytics.asof import _names
-from cryptodesk.analytics.common import utc
+from cryptodesk.analytics.common import asset_names, utc
 from cryptodesk.analytics.market import BTC, MAX_GAP_DAYS, TOTAL, market_from_total
 from cryptodesk.analytics.types import Analysis, AssetState
 from cryptodesk.core import frames as fr
 from cryptodesk.core.errors import ConfigError
 from cryptodesk.engines import spark_sql as q
+from cryptodesk.engines.buckets import BUCKET, OBS_KIND, OUTPUT_SCHEMA, arrow_task, unpickle_state
 from cryptodesk.engines.market import choose_total, sum_total
-from cryptodesk.engines.per_asset import OBS_KIND, OUTPUT_SCHEMA, arrow_task, unpickle_state
 from cryptodesk.engines.session import spark_session
+from cryptodesk.engines.total_sql import MEMBERS_SQL, sum_series_sql
 from cryptodesk.store._sql import conform
 from cryptodesk.store.lake import LAYOUT, LakeTable, locate, read_manifest
 
@@ -47,6 +48,10 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql.types import StructType
 
+BUCKET_ROWS = 500_000
+"""Default target of daily rows per asset bucket (a few hundred MB in a Python worker at most)."""
+BUCKETS_PER_CORE = 2
+"""Fewest buckets per core of the session."""
 _ORDER: dict[str, list[str]] = {
     "daily": ["asset_id", "date"],
     "intraday": ["asset_id", "source", "venue", "interval", "open_time"],
@@ -108,13 +113,19 @@ def table_schema(table: LakeTable) -> StructType:
 class SparkEngine:
     """Analytics on a lake with Spark (see the module docstring)."""
 
-    def __init__(self, lake: str | Path, *, master: str | None = None, cache: bool = True) -> None:
+    def __init__(
+        self, lake: str | Path, *, master: str | None = None, cache: bool = True, bucket_rows: int = BUCKET_ROWS
+    ) -> None:
         """Open the lake at ``lake`` on the session at ``master``; ``cache`` keeps its tables in Spark's cache.
 
         Caching pays off when several as-ofs are analysed (``events --from/--to``): the
         Parquet files are read once, then every query runs on the cached columns.
+        ``bucket_rows`` is the target number of daily rows per asset bucket (:meth:`buckets`).
         """
+        if bucket_rows < 1:
+            raise ConfigError("bucket_rows: must be >= 1", parameter="bucket_rows")
         self.cache = cache
+        self.bucket_rows = bucket_rows
         self.manifest = read_manifest(lake)
         loc = locate(lake)
         self.uri = loc.uri if "://" in loc.uri else loc.path
@@ -147,15 +158,19 @@ class SparkEngine:
             rows = self.sql(q.universe_sql(utc(as_of), top_n=top_n, fresh_days=fresh_days)).collect()
         return [str(r["asset_id"]) for r in rows]
 
-    def snapshot(self, as_of: datetime, assets: list[str] | None = None) -> SparkSnapshot:
+    def snapshot(
+        self, as_of: datetime, assets: list[str] | None = None, *, intraday_days: int | None = None
+    ) -> SparkSnapshot:
         """The point-in-time DataFrames at ``as_of`` for ``assets`` (None = every asset).
 
-        The per-asset frames are cached (collect, the per-asset tasks and the total all
-        read them); call :meth:`SparkSnapshot.release` when done.
+        ``intraday_days`` limits candles and price points to the last that many days (as ``Store.frames``). The
+        per-asset frames are cached (collect, the per-asset tasks and the total all read them); call
+        :meth:`SparkSnapshot.release` when done.
         """
         if as_of.tzinfo is None:
             raise ConfigError("as_of must be timezone-aware (UTC)", parameter="as_of")
         t = utc(as_of)
+        since = None if intraday_days is None else t - timedelta(days=intraday_days)
 
         def only(df: DataFrame) -> DataFrame:
             return df if assets is None else df.filter(df["asset_id"].isin(assets))
@@ -164,8 +179,8 @@ class SparkEngine:
             as_of=t,
             assets=assets,
             daily=only(self.sql(q.daily_sql(t))).cache(),
-            intraday=only(self.sql(q.intraday_sql(t))).cache(),
-            points=only(self.sql(q.points_sql(t))).cache(),
+            intraday=only(self.sql(q.intraday_sql(t, since))).cache(),
+            points=only(self.sql(q.points_sql(t, since))).cache(),
             global_daily=self.sql(q.global_daily_sql(t)),
             global_points=self.sql(q.global_points_sql(t)),
             calendar=self.sql(q.CALENDAR_SQL),
@@ -190,15 +205,35 @@ class SparkEngine:
         )
 
     # ------------------------------------------------------------------ analytics
+    def buckets(self, assets: list[str] | None) -> int:
+        """How many asset buckets the per-asset work is split into.
+
+        At least ``BUCKETS_PER_CORE`` per core of the session (so every core stays busy and a
+        slow bucket does not hold up the stage), and enough that a bucket holds about
+        ``bucket_rows`` daily rows (bounding a Python worker's memory); never more than the assets.
+        """
+        tables = self.manifest["tables"]
+        rows = sum(int(tables.get(t, {}).get("rows", 0)) for t in ("snapshots", "candles"))
+        n = max(BUCKETS_PER_CORE * self.spark.sparkContext.defaultParallelism, math.ceil(rows / self.bucket_rows))
+        return max(1, min(n, len(assets))) if assets is not None else n
+
     def asset_states(self, snap: SparkSnapshot, *, tz: str, described: pl.DataFrame) -> dict[str, AssetState]:
-        """Per asset, the AssetState computed by the shared kernels in one Spark task per asset group."""
+        """Per asset, the AssetState from the shared columnar kernel, run once per bucket of assets.
+
+        Assets are spread over :meth:`buckets` buckets by ``pmod(xxhash64(asset_id), n)``;
+        each bucket's daily rows and observations meet in one ``cogroup(...).applyInArrow``
+        call of :func:`~cryptodesk.engines.buckets.arrow_task`.
+        """
         from pyspark.sql import functions as sf
 
+        n = self.buckets(snap.assets)
+        bucket = sf.pmod(sf.xxhash64("asset_id"), sf.lit(n)).alias(BUCKET)
         candles = snap.intraday.withColumn(OBS_KIND, sf.lit("candle"))
         points = snap.points.withColumn(OBS_KIND, sf.lit("point"))
-        obs = candles.unionByName(points, allowMissingColumns=True)
-        task = arrow_task(snap.as_of, tz, _names(described))
-        result = snap.daily.groupBy("asset_id").cogroup(obs.groupBy("asset_id")).applyInArrow(task, OUTPUT_SCHEMA)
+        obs = candles.unionByName(points, allowMissingColumns=True).withColumn(BUCKET, bucket)
+        daily = snap.daily.withColumn(BUCKET, bucket)
+        task = arrow_task(snap.as_of, tz, asset_names(described))
+        result = daily.groupBy(BUCKET).cogroup(obs.groupBy(BUCKET)).applyInArrow(task, OUTPUT_SCHEMA)
         with quiet_sockets():
             table = result.toArrow()
         states = {
@@ -216,17 +251,20 @@ class SparkEngine:
         caps = snap.daily.filter(
             sf.col("market_cap").isNotNull() & (sf.col("market_cap") > 0) & ~sf.col("asset_id").isin(excluded)
         ).select("asset_id", "date", "market_cap", "volume", "source")
-        sums = self.spark.sql(q.sum_series_sql(BTC, MAX_GAP_DAYS), caps=caps)
-        members = self.spark.sql(q.MEMBERS_SQL, caps=caps)
+        sums = self.spark.sql(sum_series_sql(BTC, MAX_GAP_DAYS, dialect="spark"), caps=caps)
+        members = self.spark.sql(MEMBERS_SQL, caps=caps)
         schema = {"date": pl.Date(), "close": pl.Float64(), "volume": pl.Float64(), "btc_dominance": pl.Float64()}
         return to_polars(sums, schema, None), to_polars(members, {"asset_id": pl.Utf8(), "source": pl.Utf8()}, None)
 
-    def analyze(self, snap: SparkSnapshot, *, tz: str, described: pl.DataFrame) -> Analysis:
+    def analyze(
+        self, snap: SparkSnapshot, *, tz: str, described: pl.DataFrame, states: dict[str, AssetState] | None = None
+    ) -> Analysis:
         """The Analysis at ``snap.as_of``: per-asset states and the market state (index or Spark-summed total).
 
-        ``described`` is the asset table (asset_id, symbol, name, kind) the desk completes from its registry.
+        ``described`` is the asset table (asset_id, symbol, name, kind) the desk completes from its registry;
+        ``states`` are the :meth:`asset_states` of the same snapshot when already computed.
         """
-        states = self.asset_states(snap, tz=tz, described=described)
+        states = self.asset_states(snap, tz=tz, described=described) if states is None else states
         sums, members = self.total(snap, described=described)
         btc_daily = snap.daily.filter(snap.daily["asset_id"] == BTC)
         market_frames = fr.MarketFrames(

@@ -95,24 +95,26 @@ def daily_sql(as_of: datetime) -> str:
     """
 
 
-def intraday_sql(as_of: datetime) -> str:
-    """Closed sub-daily candles (close_time <= as_of)."""
+def intraday_sql(as_of: datetime, since: datetime | None = None) -> str:
+    """Closed sub-daily candles (close_time <= as_of; opened at or after ``since`` when given)."""
     t = ts_lit(as_of)
+    lower = "" if since is None else f" AND open_time >= {ts_lit(since)} AND {PART} >= {day_lit(since)}"
     return f"""
     SELECT * FROM (
         SELECT asset_id, source, venue, `interval`, open_time,
                {plus_seconds("open_time", _interval_case())} AS close_time, open, high, low, close, volume
         FROM {{candles}}
-        WHERE {_interval_case()} IS NOT NULL AND open_time <= {t} AND {PART} <= {day_lit(as_of)}
+        WHERE {_interval_case()} IS NOT NULL AND open_time <= {t} AND {PART} <= {day_lit(as_of)}{lower}
     ) WHERE close_time <= {t}
     """
 
 
-def points_sql(as_of: datetime) -> str:
-    """Sub-daily (non-midnight) snapshots with ts <= as_of."""
+def points_sql(as_of: datetime, since: datetime | None = None) -> str:
+    """Sub-daily (non-midnight) snapshots with ts <= as_of (and ts >= ``since`` when given)."""
+    lower = "" if since is None else f" AND ts >= {ts_lit(since)} AND {PART} >= {day_lit(since)}"
     return f"""
     SELECT asset_id, source, ts, price, market_cap, volume_24h FROM {{snapshots}}
-    WHERE unix_micros(ts) % {DAY_US} <> 0 AND ts <= {ts_lit(as_of)} AND {PART} <= {day_lit(as_of)}
+    WHERE unix_micros(ts) % {DAY_US} <> 0 AND ts <= {ts_lit(as_of)} AND {PART} <= {day_lit(as_of)}{lower}
     """
 
 
@@ -180,39 +182,3 @@ def universe_sql(as_of: datetime, *, top_n: int, fresh_days: int) -> str:
     ORDER BY max(market_cap) DESC NULLS LAST, asset_id
     LIMIT {int(top_n)}
     """
-
-
-def sum_series_sql(btc: str, max_gap_days: int) -> str:
-    """Total market cap as the sum of the members' caps per date (``market._sum_series`` in Spark SQL).
-
-    ``{caps}`` holds the crypto assets' daily rows with a positive market cap.
-    Members are the assets with a cap on the latest date; each counts from its own
-    first day; a gap is bridged with the member's last row for up to
-    ``max_gap_days`` days, and a date where a member's gap is longer is left out.
-    """
-    return f"""
-    WITH last_day AS (SELECT max(date) AS d FROM {{caps}}),
-    members AS (SELECT DISTINCT c.asset_id FROM {{caps}} c JOIN last_day l ON c.date = l.d),
-    mcaps AS (SELECT c.* FROM {{caps}} c JOIN members m ON c.asset_id = m.asset_id),
-    firsts AS (SELECT asset_id, min(date) AS first_day FROM mcaps GROUP BY asset_id),
-    days AS (SELECT DISTINCT date FROM mcaps),
-    grid AS (SELECT f.asset_id, d.date FROM firsts f CROSS JOIN days d WHERE d.date >= f.first_day),
-    filled AS (
-        SELECT g.asset_id, g.date,
-               last(CASE WHEN m.asset_id IS NOT NULL
-                         THEN named_struct('seen', m.date, 'cap', m.market_cap, 'vol', m.volume) END, true)
-                 OVER (PARTITION BY g.asset_id ORDER BY g.date ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS s
-        FROM grid g LEFT JOIN mcaps m ON m.asset_id = g.asset_id AND m.date = g.date
-    )
-    SELECT date, sum(s.cap) AS close, coalesce(sum(s.vol), CAST(0 AS DOUBLE)) AS volume,
-           max(CASE WHEN asset_id = {lit(btc)} THEN s.cap END) / sum(s.cap) AS btc_dominance
-    FROM filled GROUP BY date
-    HAVING bool_and(datediff(date, s.seen) <= {int(max_gap_days)})
-    ORDER BY date
-    """
-
-
-MEMBERS_SQL: Final = """
-SELECT c.asset_id, c.source FROM {caps} c JOIN (SELECT max(date) AS d FROM {caps}) l ON c.date = l.d
-"""
-"""The members of the sum (assets with a cap on the latest date) and their sources."""
