@@ -73,11 +73,17 @@ class _Replay:
         """Whether ``moment`` and ``universe`` are inside this timeline."""
         return self.start <= moment <= self.end and self.assets.issuperset(universe)
 
-    def moment(self, moment: datetime, universe: list[str], tz: str, *, complete: bool = True) -> Moment:
-        """Frames, analysis and events at ``moment`` for ``universe`` (``complete`` as in :func:`replay`)."""
+    def moment(
+        self, moment: datetime, universe: list[str], tz: str, *, complete: bool = True, direct: bool = False
+    ) -> Moment:
+        """Frames, analysis and events at ``moment`` for ``universe`` (``complete`` as in :func:`replay`).
+
+        ``direct`` analyses and scans the cut frames as they are (cheaper for a single moment than building the
+        histories a series of moments shares).
+        """
         full = complete or self.registry.needs_complete_analysis()
         frames = self.timeline.at(moment, universe)
-        settled = self.book.settled(moment)
+        settled = self.book.settled(moment) and not direct
         if settled:
             analysis = self.analyses.analysis_at(frames, tz=tz, market=full, sub_daily=full)
             source = self.series.at(moment, universe)
@@ -235,6 +241,9 @@ class LiveReplay:
         zone(tz_name)
         moment = as_of.astimezone(UTC)
         universe = self.desk.universe(moment)
-        if self._run is None or not self._run.covers(moment, universe):
+        first = self._run is None or not self._run.covers(moment, universe)
+        if first:
             self._run = _Replay(self.desk, moment, moment + self.HORIZON, universe)
-        return self._run.moment(moment, universe, tz_name)
+        assert self._run is not None
+        # The first moment is analysed directly; histories are built when a second one shows the timeline is reused.
+        return self._run.moment(moment, universe, tz_name, direct=first)
