@@ -33,42 +33,46 @@ class Plan:
     runs: int
     import_runs: int
     sample: int
-    sample_current: int
 
     @property
     def store(self) -> Path:
         return DATA / "stores" / f"{self.daily}_{self.intraday}.duckdb"
 
 
-FULL = Plan(daily="M", intraday="I", small="S", large="M2", runs=3, import_runs=2, sample=6, sample_current=2)
-QUICK = Plan(daily="QM", intraday="QI", small="QS", large=None, runs=2, import_runs=1, sample=3, sample_current=2)
+FULL = Plan(daily="M", intraday="I", small="S", large="M2", runs=3, import_runs=2, sample=6)
+QUICK = Plan(daily="QM", intraday="QI", small="QS", large=None, runs=2, import_runs=1, sample=3)
 
 
 def steps(p: Plan) -> list[tuple[str, list[str]]]:
-    """(name, child argv) of every step, in order (the import must precede the report figures)."""
+    """(name, child argv) of every step, in order (the import must precede the figures that read its store)."""
     fig = "bench/fig_analytics.py"
     ev = "bench/fig_events.py"
+    store = str(p.store)
+    small = str(DATA / "stores" / f"{p.small}.duckdb")
     out = [
         ("import", ["bench/fig_import.py", "--daily", p.daily, "--intraday", p.intraday, "--runs", str(p.import_runs),
-                    "--store", str(p.store)]),
-        ("report-cold", ["bench/fig_report.py", "cold", "--store", str(p.store), "--runs", str(p.runs)]),
-        ("report-warm", ["bench/fig_report.py", "warm", "--store", str(p.store), "--runs", str(p.runs)]),
+                    "--store", store]),
+        ("report-cold", ["bench/fig_report.py", "cold", "--store", store, "--runs", str(p.runs)]),
+        ("report-warm", ["bench/fig_report.py", "warm", "--store", store, "--runs", str(p.runs)]),
         ("analytics", [fig, "fig2", "--dataset", p.daily, "--runs", str(p.runs)]),
         ("sma-rsi", [fig, "fig3", "--dataset", p.daily, "--runs", str(p.runs)]),
         ("rss-panel", [fig, "rss", "--dataset", p.daily, "--path", "panel"]),
-        ("rss-loop", [fig, "rss", "--dataset", p.daily, "--path", "loop"]),
-        ("events-check", [ev, "--dataset", p.small, "--sample", "3", "--check"]),
-        ("events-proposed", [ev, "--dataset", p.daily, "--sample", str(p.sample), "--proposed"]),
-        ("events-current", [ev, "--dataset", p.daily, "--sample", str(p.sample_current)]),
+        ("events", [ev, "--store", store, "--dataset", p.daily, "--sample", str(p.sample)]),
+        ("events-check", [ev, "--store", store, "--dataset", p.daily, "--check", str(p.sample)]),
+        ("events-all-assets", [ev, "--store", store, "--dataset", p.daily, "--all-assets", "30"]),
+        ("store-small", ["bench/make_store.py", p.small]),
         ("growth-analytics-small", [fig, "growth", "--dataset", p.small, "--runs", str(p.runs)]),
-        ("growth-events-small", [ev, "--dataset", p.small, "--sample", str(p.sample), "--proposed"]),
-        ("growth-events-small-current", [ev, "--dataset", p.small, "--sample", str(p.sample_current)]),
+        ("growth-events-small", [ev, "--store", small, "--dataset", p.small, "--sample", str(p.sample)]),
         ("pack", ["bench/bench_pack.py", "--runs", str(p.runs)]),
+        ("desklog", ["bench/bench_desklog.py", "--runs", str(p.runs), "--from", "2022-11-01", "--to", "2022-11-30",
+                     "--emit"]),
     ]  # fmt: skip
     if p.large:
+        large = str(DATA / "stores" / f"{p.large}.duckdb")
         out += [
             ("growth-analytics-large", [fig, "growth", "--dataset", p.large, "--runs", "1"]),
-            ("growth-events-large", [ev, "--dataset", p.large, "--sample", "3", "--proposed"]),
+            ("store-large", ["bench/make_store.py", p.large]),
+            ("growth-events-large", [ev, "--store", large, "--dataset", p.large, "--sample", "3"]),
         ]
     return out
 

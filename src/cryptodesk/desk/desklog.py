@@ -145,7 +145,7 @@ def desk_log(
     return DeskLog(out_dir, index, tuple(entries))
 
 
-AHEAD = 4
+AHEAD = 16
 """Days whose charts may be rendering while the next day is replayed (bounds memory)."""
 REMOTE_RENDER = partial(render_static, fmt="png", width_in=REPORT_WIDTH_IN, dpi=REPORT_DPI, compress=REPORT_PNG_LEVEL)
 """:func:`~cryptodesk.desk.charts.render_figure` as the render processes run it (they import the renderer only)."""
@@ -177,8 +177,11 @@ def _pages(
 
 
 def _finish(out_dir: Path, job: tuple[date, Snapshot, list[tuple[FigurePlan, Chart]], list[Future[bytes]]]) -> LogEntry:
+    """Write a day whose charts were sent to the render processes; a chart none of them has started yet is
+    rendered here instead (so this process, done with its own work, shares the rendering that is left)."""
     day, snap, specs, futures = job
-    rendered = [placed(plan, spec, f.result()) for (plan, spec), f in zip(specs, futures, strict=True)]
+    images = [render_figure(spec) if f.cancel() else f.result() for (_p, spec), f in zip(specs, futures, strict=True)]
+    rendered = [placed(plan, spec, image) for (plan, spec), image in zip(specs, images, strict=True)]
     return _write_day(out_dir, day, snap, rendered)
 
 
