@@ -1,0 +1,198 @@
+"""An ingest call whose batches arrive one file at a time: staged in DuckDB as they come, upserted at the end.
+
+:meth:`cryptodesk.store.db.Store.ingest_session` opens the call's ONE transaction and
+yields an :class:`IngestSession`. Each :meth:`IngestSession.add` conforms its batches
+and appends them to one DuckDB temp table per canonical table (``_cd_stage_<table>``:
+the spec's columns, ``_ord`` = the row's order in the call, ``_h`` = a hash of its
+key), so the caller holds one file's rows at a time, not the whole call's.
+:meth:`IngestSession.commit` checks the keys, upserts every staged table (``_ingest``),
+records the run and its files, and commits. Leaving the session without a commit,
+or with an exception, rolls everything back: the store is exactly as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import duckdb
+import polars as pl
+from polars import CompatLevel
+
+from cryptodesk.core.models import TABLES, Batch, TableSpec
+from cryptodesk.core.timeutil import utc_now
+from cryptodesk.store._ingest import TableResult, check_keys, conform_frame, key_nulls, upsert_staged
+from cryptodesk.store._sql import q, qlist, run, scalar
+from cryptodesk.store.schema import duck_type
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One input file of an import: path, content SHA-256, format name and rows per table."""
+
+    path: str
+    sha256: str
+    format: str
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What one ingest call did: its run id and, per table, a :class:`TableResult`."""
+
+    run_id: int
+    tables: dict[str, TableResult]
+
+    def to_json(self) -> dict[str, object]:
+        """Plain JSON form: run id and per-table counts."""
+        return {"run_id": self.run_id, "tables": {k: v.to_json() for k, v in self.tables.items()}}
+
+    @property
+    def inserted(self) -> int:
+        """Rows inserted over all tables."""
+        return sum(t.inserted for t in self.tables.values())
+
+    @property
+    def updated(self) -> int:
+        """Rows whose values changed over all tables."""
+        return sum(t.updated for t in self.tables.values())
+
+    @property
+    def unchanged(self) -> int:
+        """Incoming rows identical to the stored ones over all tables."""
+        return sum(t.unchanged for t in self.tables.values())
+
+    @property
+    def conflicts(self) -> int:
+        """Conflict records (key x column) over all tables."""
+        return sum(t.conflicts for t in self.tables.values())
+
+
+@dataclass
+class _Stage:
+    """One table's staged rows: the temp table, the row count, the key hashes and key null counts so far."""
+
+    spec: TableSpec
+    rows: int = 0
+    hashes: list[pl.Series] = field(default_factory=list)
+    nulls: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def table(self) -> str:
+        return f"_cd_stage_{self.spec.name}"
+
+
+class IngestSession:
+    """The staging side of one ingest call (create it with :meth:`Store.ingest_session`)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, kind: str) -> None:
+        self._con = con
+        self.kind = kind
+        self.started = utc_now()
+        self.batches = 0
+        """Batches added so far (empty ones included)."""
+        self.committed = False
+        self._stages: dict[str, _Stage] = {}
+
+    def add(self, batches: Iterable[Batch]) -> None:
+        """Conform ``batches`` and append them to their tables' stages (InputError when a frame does not fit)."""
+        for b in batches:
+            self._append(b)
+
+    def _stage(self, spec: TableSpec) -> _Stage:
+        stage = self._stages.get(spec.name)
+        if stage is None:
+            stage = _Stage(spec)
+            cols = ", ".join(f"{q(c)} {duck_type(t)}" for c, t in spec.columns.items())
+            run(self._con, f"CREATE OR REPLACE TEMP TABLE {stage.table} ({cols}, _ord BIGINT, _h UBIGINT)")
+            self._stages[spec.name] = stage
+        return stage
+
+    def _append(self, b: Batch) -> None:
+        spec = TABLES[b.table]
+        frame = conform_frame(spec, b.frame)
+        stage = self._stage(spec)
+        self.batches += 1
+        for column, count in key_nulls(spec, frame).items():
+            stage.nulls[column] = stage.nulls.get(column, 0) + count
+        if frame.height == 0:
+            return
+        hashes = frame.select(spec.key).hash_rows()
+        stage.hashes.append(hashes)
+        staged = frame.with_columns(
+            pl.int_range(stage.rows, stage.rows + frame.height, dtype=pl.Int64).alias("_ord"), hashes.alias("_h")
+        )
+        stage.rows += frame.height
+        self._con.register("_cd_batch", staged.to_arrow(compat_level=CompatLevel.newest()))
+        try:
+            cols = qlist(spec.columns)
+            run(self._con, f"INSERT INTO {stage.table} SELECT {cols}, _ord, _h FROM _cd_batch")
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                self._con.unregister("_cd_batch")
+
+    def commit(self, files: list[FileRecord]) -> IngestResult:
+        """Check the keys, upsert every staged table, record the run and ``files``, and commit the transaction."""
+        con = self._con
+        for name in TABLES:
+            if name in self._stages:
+                check_keys(TABLES[name], self._stages[name].nulls)
+        run_id = int(scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM import_runs"))
+        results = {name: self._upsert(self._stages[name], run_id) for name in TABLES if name in self._stages}
+        self._record_run(run_id, results, files)
+        con.commit()
+        self.committed = True
+        return IngestResult(run_id, results)
+
+    def _upsert(self, stage: _Stage, run_id: int) -> TableResult:
+        """Upsert one stage; its hashes met more than once go to ``_cd_dups`` for the exact merge."""
+        dups: str | None = None
+        if stage.hashes:
+            hashes = pl.concat(stage.hashes)
+            stage.hashes.clear()
+            repeated = hashes.filter(hashes.is_duplicated()).unique()
+            if repeated.len():
+                self._con.register("_cd_dup_in", pl.DataFrame({"h": repeated}).to_arrow())
+                try:
+                    run(self._con, "CREATE OR REPLACE TEMP TABLE _cd_dups AS SELECT h FROM _cd_dup_in")
+                finally:
+                    with contextlib.suppress(duckdb.Error):
+                        self._con.unregister("_cd_dup_in")
+                dups = "_cd_dups"
+        result = upsert_staged(self._con, stage.spec, stage.table, dups, run_id)
+        run(self._con, f"DROP TABLE IF EXISTS {stage.table}")
+        run(self._con, "DROP TABLE IF EXISTS _cd_dups")
+        return result
+
+    def _record_run(self, run_id: int, results: dict[str, TableResult], files: list[FileRecord]) -> None:
+        """Insert the run's ``import_runs`` row and its ``import_files`` rows."""
+        con = self._con
+        detail = json.dumps({"tables": {k: v.to_json() for k, v in results.items()}, "files": len(files)})
+        run(
+            con,
+            "INSERT INTO import_runs VALUES ($run_id, $kind, $started, $finished, 'ok', CAST($detail AS JSON))",
+            {"run_id": run_id, "kind": self.kind, "started": self.started, "finished": utc_now(), "detail": detail},
+        )
+        if not files:
+            return
+        table = pl.DataFrame(
+            {
+                "path": [f.path for f in files],
+                "sha256": [f.sha256 for f in files],
+                "format": [f.format for f in files],
+                "rows": [json.dumps(f.rows, sort_keys=True) for f in files],
+            },
+            schema={"path": pl.Utf8, "sha256": pl.Utf8, "format": pl.Utf8, "rows": pl.Utf8},
+        )
+        con.register("_cd_files", table.to_arrow())
+        try:
+            run(
+                con,
+                "INSERT INTO import_files SELECT $run_id, path, sha256, format, CAST(rows AS JSON) FROM _cd_files",
+                {"run_id": run_id},
+            )
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                con.unregister("_cd_files")
