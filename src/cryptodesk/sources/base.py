@@ -126,8 +126,10 @@ def validate_batch(batch: Batch, path: Path, source: str) -> Batch:
     frame = batch.frame
     if "source" not in frame.columns:
         frame = frame.with_columns(pl.lit(source).alias("source"))
-    frame = spec.conform(frame)
-    frame = frame.with_columns(pl.col("source").fill_null(source))
+    if list(frame.schema.items()) != list(spec.columns.items()):  # formats' batch() frames are conformed already
+        frame = spec.conform(frame)
+    if frame.get_column("source").null_count():
+        frame = frame.with_columns(pl.col("source").fill_null(source))
     for key in spec.key:
         nulls = frame.get_column(key).is_null()
         if nulls.any():
