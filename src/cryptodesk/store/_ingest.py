@@ -147,20 +147,20 @@ TEMPS = ("_cd_multi", "_cd_mwin", "_cd_old", "_cd_conf")
 """Temp tables of one upsert (dropped at its end)."""
 
 
-def _merge_multi(con: duckdb.DuckDBPyConnection, spec: TableSpec, stage: str, dup_hashes: str) -> None:
-    """``_cd_multi``: the rows of keys met more than once, identical rows collapsed; ``_cd_mwin``: their merge.
-
-    ``_cd_mwin`` has one row per key; each column takes its latest non-null value in call order.
-    """
+def _merge_multi(con: duckdb.DuckDBPyConnection, spec: TableSpec, rows: str) -> None:
+    """``_cd_multi``: ``rows`` (the call's rows of keys met more than once, with ``_ord``) with identical rows
+    collapsed; ``_cd_mwin``: their merge, one row per key, each column its latest non-null value in call order."""
     cols = qlist(spec.columns)
-    run(
-        con,
-        f"CREATE OR REPLACE TEMP TABLE _cd_multi AS SELECT {cols}, max(_ord) AS _ord FROM {stage}"
-        f" WHERE _h IN (SELECT h FROM {dup_hashes}) GROUP BY ALL",
-    )
+    run(con, f"CREATE OR REPLACE TEMP TABLE _cd_multi AS SELECT {cols}, max(_ord) AS _ord FROM ({rows}) GROUP BY ALL")
     merged = ", ".join(f"arg_max({q(c)}, _ord) FILTER (WHERE {q(c)} IS NOT NULL) AS {q(c)}" for c in spec.value_columns)
     select = qlist(spec.key) + (f", {merged}" if merged else "")
     run(con, f"CREATE OR REPLACE TEMP TABLE _cd_mwin AS SELECT {select} FROM _cd_multi GROUP BY {qlist(spec.key)}")
+    run(
+        con,
+        "CREATE OR REPLACE TEMP TABLE _cd_conf (k VARCHAR, column_name VARCHAR, old_value VARCHAR,"
+        " new_value VARCHAR, old_run_id BIGINT)",
+    )
+    _within_call_conflicts(con, spec)
 
 
 def _within_call_conflicts(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
@@ -209,6 +209,38 @@ def _record_conflicts(con: duckdb.DuckDBPyConnection, spec: TableSpec, run_id: i
     )
 
 
+def _drop_temps(con: duckdb.DuckDBPyConnection) -> None:
+    for name in TEMPS:
+        run(con, f"DROP TABLE IF EXISTS {name}")
+
+
+def upsert_appended(
+    con: duckdb.DuckDBPyConnection, spec: TableSpec, rows: int, run_id: int, *, repeats: bool
+) -> TableResult:
+    """Finish a table that was empty when the call began and got its ``rows`` appended directly (with ``run_id``).
+
+    Every row of the table is then from this call, in call order (``rowid``). When ``repeats``
+    (some key hash was met twice), the rows of keys met more than once are taken out and
+    replaced by their merge, with the within-call conflicts recorded; otherwise nothing is left to do.
+    """
+    table, keys = q(spec.name), qlist(spec.key)
+    if not repeats:
+        return TableResult(inserted=rows)
+    run(con, f"CREATE OR REPLACE TEMP TABLE _cd_dupkeys AS SELECT {keys} FROM {table} GROUP BY ALL HAVING count(*) > 1")
+    if not scalar(con, "SELECT count(*) FROM _cd_dupkeys"):
+        run(con, "DROP TABLE _cd_dupkeys")
+        return TableResult(inserted=rows)  # hash collisions only
+    repeated = f"EXISTS (SELECT 1 FROM _cd_dupkeys d WHERE {_join_on(spec, 'd', 't')})"
+    _merge_multi(con, spec, f"SELECT {qlist(spec.columns)}, rowid AS _ord FROM {table} t WHERE {repeated}")
+    conflicts = _record_conflicts(con, spec, run_id)
+    removed = run(con, f"DELETE FROM {table} t WHERE {repeated}")
+    cols = qlist(spec.columns)
+    merged = run(con, f"INSERT INTO {table} ({cols}, run_id) SELECT {cols}, $run_id FROM _cd_mwin", {"run_id": run_id})
+    run(con, "DROP TABLE _cd_dupkeys")
+    _drop_temps(con)
+    return TableResult(inserted=rows - removed + merged, conflicts=conflicts)
+
+
 def upsert_staged(
     con: duckdb.DuckDBPyConnection, spec: TableSpec, stage: str, dup_hashes: str | None, run_id: int
 ) -> TableResult:
@@ -218,27 +250,25 @@ def upsert_staged(
     ``dup_hashes`` names a table of the hashes ``h`` met more than once in the call (None: every key once).
     """
     cols, table = qlist(spec.columns), q(spec.name)
+    stored = scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)") > 0
     if dup_hashes is None:
+        if not stored:
+            inserted = run(
+                con, f"INSERT INTO {table} ({cols}, run_id) SELECT {cols}, $run_id FROM {stage}", {"run_id": run_id}
+            )
+            return TableResult(inserted=inserted)
+        run(
+            con,
+            "CREATE OR REPLACE TEMP TABLE _cd_conf (k VARCHAR, column_name VARCHAR, old_value VARCHAR,"
+            " new_value VARCHAR, old_run_id BIGINT)",
+        )
         winners = f"SELECT {cols} FROM {stage}"
     else:
-        _merge_multi(con, spec, stage, dup_hashes)
+        _merge_multi(con, spec, f"SELECT {cols}, _ord FROM {stage} WHERE _h IN (SELECT h FROM {dup_hashes})")
         winners = (
             f"SELECT {cols} FROM _cd_mwin UNION ALL"
             f" SELECT {cols} FROM {stage} WHERE _h NOT IN (SELECT h FROM {dup_hashes})"
         )
-    stored = scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)") > 0
-    if dup_hashes is None and not stored:
-        inserted = run(
-            con, f"INSERT INTO {table} ({cols}, run_id) SELECT {cols}, $run_id FROM {stage}", {"run_id": run_id}
-        )
-        return TableResult(inserted=inserted)
-    run(
-        con,
-        "CREATE OR REPLACE TEMP TABLE _cd_conf (k VARCHAR, column_name VARCHAR, old_value VARCHAR,"
-        " new_value VARCHAR, old_run_id BIGINT)",
-    )
-    if dup_hashes is not None:
-        _within_call_conflicts(con, spec)
     total = int(scalar(con, f"SELECT count(*) FROM ({winners})"))
     new = f"SELECT {cols}, $run_id FROM ({winners}) w"
     if stored:
@@ -261,6 +291,5 @@ def upsert_staged(
             {"run_id": run_id},
         )
     inserted = run(con, f"INSERT INTO {table} ({cols}, run_id) {new}", {"run_id": run_id})
-    for name in TEMPS:
-        run(con, f"DROP TABLE IF EXISTS {name}")
+    _drop_temps(con)
     return TableResult(inserted=inserted, updated=updated, unchanged=total - inserted - updated, conflicts=conflicts)

@@ -23,9 +23,9 @@ from polars import CompatLevel
 
 from cryptodesk.core.models import TABLES, Batch, TableSpec
 from cryptodesk.core.timeutil import utc_now
-from cryptodesk.store._ingest import TableResult, check_keys, conform_frame, key_nulls, upsert_staged
+from cryptodesk.store._ingest import TableResult, check_keys, conform_frame, key_nulls, upsert_appended, upsert_staged
 from cryptodesk.store._sql import q, qlist, run, scalar
-from cryptodesk.store.schema import duck_type
+from cryptodesk.store.schema import UNINDEXED, duck_type
 
 
 @dataclass(frozen=True)
@@ -72,16 +72,20 @@ class IngestResult:
 
 @dataclass
 class _Stage:
-    """One table's staged rows: the temp table, the row count, the key hashes and key null counts so far."""
+    """One table's rows so far: where they go, how many, their key hashes and key null counts.
+
+    ``direct``: the rows go straight into the (unindexed, empty) table itself instead of a temp table.
+    """
 
     spec: TableSpec
+    direct: bool
     rows: int = 0
     hashes: list[pl.Series] = field(default_factory=list)
     nulls: dict[str, int] = field(default_factory=dict)
 
     @property
     def table(self) -> str:
-        return f"_cd_stage_{self.spec.name}"
+        return q(self.spec.name) if self.direct else f"_cd_stage_{self.spec.name}"
 
 
 class IngestSession:
@@ -95,6 +99,8 @@ class IngestSession:
         """Batches added so far (empty ones included)."""
         self.committed = False
         self._stages: dict[str, _Stage] = {}
+        self.run_id = int(scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM import_runs"))
+        """The run this call will be (the store is locked for the session, so it cannot change)."""
 
     def add(self, batches: Iterable[Batch]) -> None:
         """Conform ``batches`` and append them to their tables' stages (InputError when a frame does not fit)."""
@@ -104,9 +110,11 @@ class IngestSession:
     def _stage(self, spec: TableSpec) -> _Stage:
         stage = self._stages.get(spec.name)
         if stage is None:
-            stage = _Stage(spec)
-            cols = ", ".join(f"{q(c)} {duck_type(t)}" for c, t in spec.columns.items())
-            run(self._con, f"CREATE OR REPLACE TEMP TABLE {stage.table} ({cols}, _ord BIGINT, _h UBIGINT)")
+            empty = not scalar(self._con, f"SELECT count(*) FROM (SELECT 1 FROM {q(spec.name)} LIMIT 1)")
+            stage = _Stage(spec, direct=empty and spec.name in UNINDEXED)
+            if not stage.direct:
+                cols = ", ".join(f"{q(c)} {duck_type(t)}" for c, t in spec.columns.items())
+                run(self._con, f"CREATE OR REPLACE TEMP TABLE {stage.table} ({cols}, _ord BIGINT, _h UBIGINT)")
             self._stages[spec.name] = stage
         return stage
 
@@ -121,14 +129,17 @@ class IngestSession:
             return
         hashes = frame.select(spec.key).hash_rows()
         stage.hashes.append(hashes)
-        staged = frame.with_columns(
-            pl.int_range(stage.rows, stage.rows + frame.height, dtype=pl.Int64).alias("_ord"), hashes.alias("_h")
-        )
+        cols = qlist(spec.columns)
+        if stage.direct:
+            staged, insert = frame, f"INSERT INTO {stage.table} ({cols}, run_id) SELECT {cols}, {self.run_id}"
+        else:
+            order = pl.int_range(stage.rows, stage.rows + frame.height, dtype=pl.Int64)
+            staged = frame.with_columns(order.alias("_ord"), hashes.alias("_h"))
+            insert = f"INSERT INTO {stage.table} SELECT {cols}, _ord, _h"
         stage.rows += frame.height
         self._con.register("_cd_batch", staged.to_arrow(compat_level=CompatLevel.newest()))
         try:
-            cols = qlist(spec.columns)
-            run(self._con, f"INSERT INTO {stage.table} SELECT {cols}, _ord, _h FROM _cd_batch")
+            run(self._con, f"{insert} FROM _cd_batch")
         finally:
             with contextlib.suppress(duckdb.Error):
                 self._con.unregister("_cd_batch")
@@ -139,28 +150,30 @@ class IngestSession:
         for name in TABLES:
             if name in self._stages:
                 check_keys(TABLES[name], self._stages[name].nulls)
-        run_id = int(scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM import_runs"))
-        results = {name: self._upsert(self._stages[name], run_id) for name in TABLES if name in self._stages}
-        self._record_run(run_id, results, files)
+        results = {name: self._upsert(self._stages[name], self.run_id) for name in TABLES if name in self._stages}
+        self._record_run(self.run_id, results, files)
         con.commit()
         self.committed = True
-        return IngestResult(run_id, results)
+        return IngestResult(self.run_id, results)
 
     def _upsert(self, stage: _Stage, run_id: int) -> TableResult:
         """Upsert one stage; its hashes met more than once go to ``_cd_dups`` for the exact merge."""
-        dups: str | None = None
+        repeated = pl.Series("h", [], dtype=pl.UInt64)
         if stage.hashes:
-            hashes = pl.concat(stage.hashes)
+            hashes = pl.concat(stage.hashes).sort()  # a sort finds repeats faster than a hash table here
             stage.hashes.clear()
-            repeated = hashes.filter(hashes.is_duplicated()).unique()
-            if repeated.len():
-                self._con.register("_cd_dup_in", pl.DataFrame({"h": repeated}).to_arrow())
-                try:
-                    run(self._con, "CREATE OR REPLACE TEMP TABLE _cd_dups AS SELECT h FROM _cd_dup_in")
-                finally:
-                    with contextlib.suppress(duckdb.Error):
-                        self._con.unregister("_cd_dup_in")
-                dups = "_cd_dups"
+            repeated = hashes.filter(hashes == hashes.shift(1)).unique()
+        if stage.direct:
+            return upsert_appended(self._con, stage.spec, stage.rows, run_id, repeats=repeated.len() > 0)
+        dups: str | None = None
+        if repeated.len():
+            self._con.register("_cd_dup_in", pl.DataFrame({"h": repeated}).to_arrow())
+            try:
+                run(self._con, "CREATE OR REPLACE TEMP TABLE _cd_dups AS SELECT h FROM _cd_dup_in")
+            finally:
+                with contextlib.suppress(duckdb.Error):
+                    self._con.unregister("_cd_dup_in")
+            dups = "_cd_dups"
         result = upsert_staged(self._con, stage.spec, stage.table, dups, run_id)
         run(self._con, f"DROP TABLE IF EXISTS {stage.table}")
         run(self._con, "DROP TABLE IF EXISTS _cd_dups")
