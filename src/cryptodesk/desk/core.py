@@ -15,7 +15,6 @@ the asset registry; everything below it is pure or confined to its layer.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -27,15 +26,14 @@ import polars as pl
 from cryptodesk.analytics.asof import analyze
 from cryptodesk.analytics.types import Analysis
 from cryptodesk.core.assets import AssetInfo, AssetRegistry
-from cryptodesk.core.errors import DeskError, InputError, NoDataError, StoreError, UnknownFormatError
+from cryptodesk.core.errors import InputError, NoDataError, StoreError
 from cryptodesk.core.frames import MarketFrames
 from cryptodesk.core.models import Event
 from cryptodesk.core.settings import Settings, load_settings
 from cryptodesk.core.timeutil import zone
+from cryptodesk.desk._import import ahead, parse_files
 from cryptodesk.events.base import detect
 from cryptodesk.plugins import PluginHub, load_hub
-from cryptodesk.sources.base import ParseContext, read_bytes
-from cryptodesk.sources.base import detect as detect_format
 from cryptodesk.store.db import FileRecord, IngestResult, IngestSession, Store
 from cryptodesk.writer.story import Story, write_story
 
@@ -139,40 +137,27 @@ class Desk:
         todo = list(_expand(paths))
         report = ImportReport()
         records: list[FileRecord] = []
-        learned: set[tuple[Any, ...]] = set()
         deferred = False
         try:
             with contextlib.ExitStack() as stack:
                 session: IngestSession | None = None
-                for i, (path, explicit) in enumerate(todo):
+                parsed = stack.enter_context(
+                    contextlib.closing(ahead(parse_files(todo, self.formats, self.registry, asset_id)))
+                )
+                for i, got in enumerate(parsed):
                     if progress:
-                        progress(path.name, i, len(todo))
-                    try:
-                        data = read_bytes(path)
-                        fmt = detect_format(self.formats, data, path)
-                        # --asset names the asset of the files named on the command line, not of a folder's files.
-                        ctx = ParseContext(path=path, registry=self.registry, asset_hint=asset_id if explicit else None)
-                        got = fmt.load(data, ctx)
-                    except UnknownFormatError as e:
-                        report.files.append(FileOutcome(path, None, {}, error=str(e), skipped=not explicit))
+                        progress(got.path.name, i, len(todo))
+                    if got.format is None:
+                        report.files.append(FileOutcome(got.path, None, {}, error=got.error, skipped=got.skipped))
                         continue
-                    except DeskError as e:
-                        report.files.append(FileOutcome(path, None, {}, error=str(e)))
-                        continue
-                    rows: dict[str, int] = {}
-                    for b in got:
-                        rows[b.table] = rows.get(b.table, 0) + b.frame.height
-                        if b.table == "assets":
-                            self._learn_rows(b.frame, learned)
-                    if got:
+                    if got.batches:
                         # the store (and the import's one transaction) opens with the first file that has rows
                         if session is None:
                             store, deferred = self._import_store()
                             session = stack.enter_context(store.ingest_session(kind="import"))
-                        session.add(got)
-                    records.append(FileRecord(str(path), hashlib.sha256(data).hexdigest(), fmt.name, rows))
-                    report.files.append(FileOutcome(path, fmt.name, rows, warnings=tuple(ctx.warnings)))
-                    del data, got
+                        session.add(got.batches)
+                    records.append(FileRecord(str(got.path), got.sha256, got.format, got.rows))
+                    report.files.append(FileOutcome(got.path, got.format, got.rows, warnings=got.warnings))
                 if progress:
                     progress("storing", len(todo), len(todo))
                 if session is not None:
@@ -198,13 +183,6 @@ class Desk:
         self._store = Store.open(Path(self.settings.db), read_only=False)
         self._read_only = False
         return self._store, True
-
-    def _learn_rows(self, assets: pl.DataFrame, learned: set[tuple[Any, ...]]) -> None:
-        """Teach the registry the assets of an ``assets`` batch (each distinct row once per import)."""
-        for r in assets.select("asset_id", "symbol", "name", "kind").rows():
-            if r not in learned:
-                learned.add(r)
-                self.registry.learn(AssetInfo(r[0], r[1] or "", r[2] or "", r[3] or ""))
 
     # ------------------------------------------------------------------ analysis
     def frames(self, as_of: datetime, *, assets: list[str] | None = None) -> MarketFrames:
