@@ -227,15 +227,16 @@ class CsvTable:
         """A column as Float64; empty cells are null (an error when ``required``), junk is an error."""
         if self.frame.schema[column] == pl.Float64:  # typed read: the reader parsed it, junk declined the read
             val = self.frame.get_column(column)
+            nan = val.is_nan()
             if required:
-                self.flag(val.is_null() | val.is_nan(), column, what)
-        else:
-            raw = self.text(column, required=False)
-            val = raw.cast(pl.Float64, strict=False)
-            bad = val.is_null() & raw.is_not_null()
-            if required:
-                bad = bad | raw.is_null() | val.is_nan()
-            self.flag(bad, column, what)
+                self.flag(val.is_null() | nan, column, what)
+            return val.fill_nan(None).alias(column) if nan.any() else val.alias(column)
+        raw = self.text(column, required=False)
+        val = raw.cast(pl.Float64, strict=False)
+        bad = val.is_null() & raw.is_not_null()
+        if required:
+            bad = bad | raw.is_null() | val.is_nan()
+        self.flag(bad, column, what)
         return val.fill_nan(None).alias(column)
 
     def epoch(self, column: str, unit: EpochUnit = "ms") -> pl.Series:
@@ -285,8 +286,17 @@ def null_if_zero(s: pl.Series) -> pl.Series:
     return pl.select(pl.when(s == 0).then(None).otherwise(s).alias(s.name)).to_series()
 
 
+def _strictly_increasing(s: pl.Series) -> bool:
+    """True when ``s`` has no null and each value is greater than the one before (so no value repeats)."""
+    if s.null_count() or not s.is_sorted():
+        return False
+    return not bool((s.slice(1) == s.slice(0, s.len() - 1)).any())
+
+
 def check_unique(frame: pl.DataFrame, keys: Sequence[str], path: Path, table: CsvTable | None = None) -> None:
     """Raise on the first row that repeats an earlier row's key."""
+    if len(keys) == 1 and _strictly_increasing(frame.get_column(keys[0])):
+        return
     if frame.select(keys).hash_rows().n_unique() == frame.height:
         return  # distinct hashes: distinct keys (equal hashes are checked exactly below)
     dup = frame.select(pl.struct(list(keys)).is_first_distinct().not_()).to_series()
