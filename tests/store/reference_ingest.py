@@ -4,38 +4,31 @@
 staged/direct-append paths: conform and concatenate the call's frames per table,
 collapse identical rows (GROUP BY ALL), merge each key's rows (latest non-null value in
 call order), log every within-call and against-the-store disagreement for EACH column
-with full joins, then UPDATE and INSERT. It is slow and holds the whole call in memory;
-tests run it on small data and require the store's fast paths to leave exactly the same
-tables, counts and conflicts (see ``test_ingest_paths.py``).
+with full joins, then UPDATE and INSERT. Only the small SQL pieces that did not change
+(value comparison, key JSON, conflict and run recording) are imported from the store.
+It is slow and holds the whole call in memory; tests run it on small data and require
+the store's fast paths to leave exactly the same tables, counts and conflicts (see
+``test_ingest_paths.py``).
 """
 
 from __future__ import annotations
-
-import json
 
 import duckdb
 import polars as pl
 
 from cryptodesk.core.models import TABLES, Batch, TableSpec
 from cryptodesk.core.timeutil import utc_now
-from cryptodesk.store._ingest import REL_TOL, TableResult, stage_frame
+from cryptodesk.store._ingest import (  # SQL pieces kept as they were
+    TableResult,
+    _distinct,
+    _join_on,
+    _key_json,
+    _record_conflicts,
+    _within_call_conflicts,
+    stage_frame,
+)
 from cryptodesk.store._sql import q, qlist, run, scalar
-
-
-def _key_json(spec: TableSpec, alias: str) -> str:
-    pairs = ", ".join(f"'{k}', {alias}.{q(k)}" for k in spec.key)
-    return f"json_object({pairs})"
-
-
-def _join_on(spec: TableSpec, left: str, right: str) -> str:
-    return " AND ".join(f"{left}.{q(k)} = {right}.{q(k)}" for k in spec.key)
-
-
-def _distinct(spec: TableSpec, column: str, a: str, b: str) -> str:
-    if not isinstance(spec.columns[column], pl.Float64):
-        return f"({a} IS DISTINCT FROM {b})"
-    near = f"abs({a} - {b}) <= {REL_TOL} * greatest(abs({a}), abs({b}))"
-    return f"({a} IS DISTINCT FROM {b} AND NOT coalesce({near}, FALSE))"
+from cryptodesk.store._staging import record_run
 
 
 def _changes(spec: TableSpec, stored: str, incoming: str) -> str:
@@ -59,19 +52,10 @@ def _collect_conflicts(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
         "CREATE OR REPLACE TEMP TABLE _cd_conf (k VARCHAR, column_name VARCHAR, old_value VARCHAR,"
         " new_value VARCHAR, old_run_id BIGINT)",
     )
-    join_stage = _join_on(spec, "s", "w")
+    _within_call_conflicts(con, spec, "_cd_win", "_cd_stage")
     join_store = _join_on(spec, "t", "w")
     for c in spec.value_columns:
         col = q(c)
-        run(
-            con,
-            f"""INSERT INTO _cd_conf
-            SELECT DISTINCT CAST({_key_json(spec, "w")} AS VARCHAR), $column, CAST(s.{col} AS VARCHAR),
-                   CAST(w.{col} AS VARCHAR), CAST(NULL AS BIGINT)
-            FROM _cd_win w JOIN _cd_stage s ON {join_stage}
-            WHERE s.{col} IS NOT NULL AND {_distinct(spec, c, f"s.{col}", f"w.{col}")}""",
-            {"column": c},
-        )
         run(
             con,
             f"""INSERT INTO _cd_conf
@@ -81,20 +65,6 @@ def _collect_conflicts(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
             WHERE w.{col} IS NOT NULL AND t.{col} IS NOT NULL AND {_distinct(spec, c, f"w.{col}", f"t.{col}")}""",
             {"column": c},
         )
-
-
-def _record_conflicts(con: duckdb.DuckDBPyConnection, spec: TableSpec, run_id: int) -> int:
-    return run(
-        con,
-        """INSERT INTO conflicts
-        SELECT $run_id, $table, CAST(c.k AS JSON), c.column_name, c.old_value, c.new_value, c.old_run_id, now()
-        FROM _cd_conf c
-        WHERE c.old_run_id IS NOT NULL OR NOT EXISTS (
-            SELECT 1 FROM conflicts k
-            WHERE k.old_run_id IS NULL AND k.table_name = $table AND CAST(k."key" AS VARCHAR) = c.k
-              AND k.column_name = c.column_name AND k.old_value = c.old_value AND k.new_value = c.new_value)""",
-        {"run_id": run_id, "table": spec.name},
-    )
 
 
 def upsert_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, staged: pl.DataFrame, run_id: int) -> TableResult:
@@ -145,12 +115,7 @@ def reference_ingest(con: duckdb.DuckDBPyConnection, batches: list[Batch], kind:
     try:
         run_id = int(scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM import_runs"))
         results = {name: upsert_table(con, TABLES[name], frame, run_id) for name, frame in staged.items()}
-        detail = json.dumps({"tables": {k: v.to_json() for k, v in results.items()}, "files": 0})
-        run(
-            con,
-            "INSERT INTO import_runs VALUES ($run_id, $kind, $started, $finished, 'ok', CAST($detail AS JSON))",
-            {"run_id": run_id, "kind": kind, "started": started, "finished": utc_now(), "detail": detail},
-        )
+        record_run(con, run_id, kind=kind, started=started, results=results, files=[])
         con.commit()
     except BaseException:
         con.rollback()

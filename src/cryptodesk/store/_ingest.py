@@ -163,8 +163,10 @@ def _merge_multi(con: duckdb.DuckDBPyConnection, spec: TableSpec, rows: str) -> 
     _within_call_conflicts(con, spec)
 
 
-def _within_call_conflicts(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
-    """Into ``_cd_conf``: every (key, column) where a row of the call disagrees with the merged value."""
+def _within_call_conflicts(
+    con: duckdb.DuckDBPyConnection, spec: TableSpec, winners: str = "_cd_mwin", rows: str = "_cd_multi"
+) -> None:
+    """Into ``_cd_conf``: every (key, column) where one of the call's ``rows`` disagrees with its merged value."""
     join = _join_on(spec, "s", "w")
     for c in spec.value_columns:
         col = q(c)
@@ -173,7 +175,7 @@ def _within_call_conflicts(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> N
             f"""INSERT INTO _cd_conf
             SELECT DISTINCT CAST({_key_json(spec, "w")} AS VARCHAR), $column, CAST(s.{col} AS VARCHAR),
                    CAST(w.{col} AS VARCHAR), CAST(NULL AS BIGINT)
-            FROM _cd_mwin w JOIN _cd_multi s ON {join}
+            FROM {winners} w JOIN {rows} s ON {join}
             WHERE s.{col} IS NOT NULL AND {_distinct(spec, c, f"s.{col}", f"w.{col}")}""",
             {"column": c},
         )

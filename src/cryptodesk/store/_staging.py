@@ -16,6 +16,7 @@ import contextlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import duckdb
 import polars as pl
@@ -210,7 +211,7 @@ class IngestSession:
             if name in self._stages:
                 check_keys(TABLES[name], self._stages[name].nulls)
         results = {name: self._upsert(self._stages[name], self.run_id) for name in TABLES if name in self._stages}
-        self._record_run(self.run_id, results, files)
+        record_run(con, self.run_id, kind=self.kind, started=self.started, results=results, files=files)
         con.commit()
         self.committed = True
         return IngestResult(self.run_id, results)
@@ -238,33 +239,41 @@ class IngestSession:
         run(self._con, "DROP TABLE IF EXISTS _cd_dups")
         return result
 
-    def _record_run(self, run_id: int, results: dict[str, TableResult], files: list[FileRecord]) -> None:
-        """Insert the run's ``import_runs`` row and its ``import_files`` rows."""
-        con = self._con
-        detail = json.dumps({"tables": {k: v.to_json() for k, v in results.items()}, "files": len(files)})
+
+def record_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    *,
+    kind: str,
+    started: datetime,
+    results: dict[str, TableResult],
+    files: list[FileRecord],
+) -> None:
+    """Insert an ingest run's ``import_runs`` row and its ``import_files`` rows."""
+    detail = json.dumps({"tables": {k: v.to_json() for k, v in results.items()}, "files": len(files)})
+    run(
+        con,
+        "INSERT INTO import_runs VALUES ($run_id, $kind, $started, $finished, 'ok', CAST($detail AS JSON))",
+        {"run_id": run_id, "kind": kind, "started": started, "finished": utc_now(), "detail": detail},
+    )
+    if not files:
+        return
+    table = pl.DataFrame(
+        {
+            "path": [f.path for f in files],
+            "sha256": [f.sha256 for f in files],
+            "format": [f.format for f in files],
+            "rows": [json.dumps(f.rows, sort_keys=True) for f in files],
+        },
+        schema={"path": pl.Utf8, "sha256": pl.Utf8, "format": pl.Utf8, "rows": pl.Utf8},
+    )
+    con.register("_cd_files", table.to_arrow())
+    try:
         run(
             con,
-            "INSERT INTO import_runs VALUES ($run_id, $kind, $started, $finished, 'ok', CAST($detail AS JSON))",
-            {"run_id": run_id, "kind": self.kind, "started": self.started, "finished": utc_now(), "detail": detail},
+            "INSERT INTO import_files SELECT $run_id, path, sha256, format, CAST(rows AS JSON) FROM _cd_files",
+            {"run_id": run_id},
         )
-        if not files:
-            return
-        table = pl.DataFrame(
-            {
-                "path": [f.path for f in files],
-                "sha256": [f.sha256 for f in files],
-                "format": [f.format for f in files],
-                "rows": [json.dumps(f.rows, sort_keys=True) for f in files],
-            },
-            schema={"path": pl.Utf8, "sha256": pl.Utf8, "format": pl.Utf8, "rows": pl.Utf8},
-        )
-        con.register("_cd_files", table.to_arrow())
-        try:
-            run(
-                con,
-                "INSERT INTO import_files SELECT $run_id, path, sha256, format, CAST(rows AS JSON) FROM _cd_files",
-                {"run_id": run_id},
-            )
-        finally:
-            with contextlib.suppress(duckdb.Error):
-                con.unregister("_cd_files")
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            con.unregister("_cd_files")
