@@ -202,7 +202,8 @@ def test_leaving_a_session_without_commit_changes_nothing(tmp_path: Path) -> Non
         store.ingest([batch("snapshots", [snap("bitcoin", DAY0, 1.0)])], kind="import", files=[])
     before = _state(path)
     with Store.open(path) as store:
-        threads = store.con.execute("SELECT current_setting('threads')").fetchall()
+        settings = "SELECT current_setting('threads'), current_setting('memory_limit')"
+        before_settings = store.con.execute(settings).fetchall()
         with store.ingest_session(kind="import") as session:
             session.add(
                 [batch("snapshots", [snap("bitcoin", DAY0, 2.0)]), batch("candles", _candles(random.Random(1), 5))]
@@ -215,9 +216,10 @@ def test_leaving_a_session_without_commit_changes_nothing(tmp_path: Path) -> Non
 
         with pytest.raises(RuntimeError, match="boom"):
             fail_mid_session()
-        # the appends' one-thread setting is given back whatever happened
-        assert store.con.execute("SELECT current_setting('threads')").fetchall() == threads
+        # the session's thread and memory settings are given back whatever happened
+        assert store.con.execute(settings).fetchall() == before_settings
         again = store.ingest([batch("snapshots", [snap("bitcoin", DAY0, 1.0)])], kind="import", files=[])
+        assert store.con.execute(settings).fetchall() == before_settings
     assert again.run_id == 2
     after = _state(path)
     assert {k: v for k, v in after.items() if k != "import_runs"} == {

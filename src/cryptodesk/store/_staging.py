@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +26,7 @@ from polars import CompatLevel
 from cryptodesk.core.models import TABLES, Batch, TableSpec
 from cryptodesk.core.timeutil import utc_now
 from cryptodesk.store._ingest import TableResult, check_keys, conform_frame, upsert_appended, upsert_staged
-from cryptodesk.store._sql import q, qlist, run, scalar
+from cryptodesk.store._sql import lit, q, qlist, run, scalar
 from cryptodesk.store.schema import UNINDEXED, duck_type
 
 
@@ -128,6 +129,21 @@ def key_hash(frame: pl.DataFrame, key: tuple[str, ...], constants: dict[str, str
     return frame.select(combined.xor(pl.lit(fixed, dtype=pl.UInt64)).alias("_h")).to_series()
 
 
+INGEST_MEMORY = 3 * 2**30
+"""DuckDB's memory limit during an ingest session (when the connection's own is higher): beyond it the staged rows
+and the merge's joins spill to ``<store>.tmp`` instead of growing the process. Re-importing dataset M (16M rows
+already stored): peak RSS 4.6 GB with it, over 6 GB (stopped) without."""
+
+
+def _bytes(text: str) -> int | None:
+    """Bytes of a DuckDB size setting such as ``'18.6 GiB'`` or ``'3.0 GB'`` (None when it does not read)."""
+    match = re.fullmatch(r"\s*([\d.]+)\s*([KMGTP]?)(i?)B\s*", text, flags=re.IGNORECASE)
+    if not match:
+        return None
+    base = 1024 if match.group(3) else 1000
+    return int(float(match.group(1)) * base ** " KMGTP".index(match.group(2).upper() or " "))
+
+
 class IngestSession:
     """The staging side of one ingest call (create it with :meth:`Store.ingest_session`)."""
 
@@ -141,20 +157,25 @@ class IngestSession:
         self._stages: dict[str, _Stage] = {}
         self.run_id = int(scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM import_runs"))
         """The run this call will be (the store is locked for the session, so it cannot change)."""
-        self._threads: int | None = None
+        self._saved: dict[str, str] = {}
+        limit = _bytes(str(scalar(con, "SELECT current_setting('memory_limit')")))
+        if limit is None or limit > INGEST_MEMORY:
+            self._setting("memory_limit", f"'{INGEST_MEMORY // 2**20}MiB'")
 
-    def _one_thread(self) -> None:
-        """Appends run on one DuckDB thread: a file's rows are too few to share (a second thread only spins,
-        ~35% more CPU), and the caller parses the next file meanwhile. :meth:`restore_threads` undoes it."""
-        if self._threads is None:
-            self._threads = int(scalar(self._con, "SELECT current_setting('threads')"))
-            run(self._con, "SET threads = 1")
+    def _setting(self, name: str, value: str) -> None:
+        """Set a DuckDB setting for this session, keeping its value to give back (:meth:`restore`)."""
+        if name not in self._saved:
+            self._saved[name] = str(scalar(self._con, f"SELECT current_setting('{name}')"))
+        run(self._con, f"SET {name} = {value}")
 
-    def restore_threads(self) -> None:
-        """Give DuckDB back the threads it had before the appends (the merges and joins of commit use them)."""
-        if self._threads is not None:
-            run(self._con, f"SET threads = {self._threads}")
-            self._threads = None
+    def restore(self, *names: str) -> None:
+        """Give back the settings ``names`` (all when none is named) as they were before the session."""
+        for name in names or tuple(self._saved):
+            if name in self._saved:
+                value = self._saved.pop(name)
+                run(self._con, f"RESET {name}")  # exact when it was DuckDB's default (sizes print rounded)
+                if str(scalar(self._con, f"SELECT current_setting('{name}')")) != value:
+                    run(self._con, f"SET {name} = {lit(value)}")
 
     def add(self, batches: Iterable[Batch]) -> None:
         """Conform ``batches`` and append them to their tables' stages (InputError when a frame does not fit)."""
@@ -195,7 +216,9 @@ class IngestSession:
             shipped = shipped.with_columns(order.alias("_ord"), hashes.alias("_h"))
             insert = f"INSERT INTO {stage.table} SELECT {select}, _ord, _h"
         stage.rows += frame.height
-        self._one_thread()
+        # appends run on one DuckDB thread: a file's rows are too few to share (a second thread only spun, ~35%
+        # more CPU, measured), and the caller parses the next file meanwhile; commit gives the threads back
+        self._setting("threads", "1")
         self._con.register("_cd_batch", shipped.to_arrow(compat_level=CompatLevel.newest()))
         try:
             run(self._con, f"{insert} FROM _cd_batch", params or None)
@@ -206,7 +229,7 @@ class IngestSession:
     def commit(self, files: list[FileRecord]) -> IngestResult:
         """Check the keys, upsert every staged table, record the run and ``files``, and commit the transaction."""
         con = self._con
-        self.restore_threads()
+        self.restore("threads")  # the merges and joins below use them
         for name in TABLES:
             if name in self._stages:
                 check_keys(TABLES[name], self._stages[name].nulls)

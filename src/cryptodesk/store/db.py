@@ -156,8 +156,8 @@ class Store:
                 if not session.committed:
                     with contextlib.suppress(duckdb.Error):
                         con.rollback()
-                    with contextlib.suppress(duckdb.Error):
-                        session.restore_threads()
+                with contextlib.suppress(duckdb.Error):
+                    session.restore()
 
     def record_coverage(self, exchange: str, feed: str, start: datetime, end: datetime | None = None) -> None:
         """Record that ``feed`` of ``exchange`` was connected from ``start`` to ``end`` (None = still connected).

@@ -101,6 +101,8 @@ class CsvTable:
         self._pending: list[tuple[int, int, ParseError]] | None = None
         self._texts: dict[str, pl.Series] = {}
         """text() of a column, kept until rows are dropped (formats read some columns twice)."""
+        self._ints: dict[str, tuple[int, pl.Series]] = {}
+        """digits() of a column: its width and integers, kept until rows are dropped."""
 
     @classmethod
     def typed(cls, data: bytes, path: Path, schema: Mapping[str, pl.DataType], *, header: bool) -> CsvTable | None:
@@ -129,6 +131,7 @@ class CsvTable:
         table.strict = True
         table._pending = None
         table._texts = {}
+        table._ints = {}
         return table
 
     @contextmanager
@@ -180,6 +183,7 @@ class CsvTable:
             self.frame = self.frame.with_row_index("__row")
         self.frame = self.frame.filter(~mask)
         self._texts.clear()
+        self._ints.clear()
 
     def drop_blank(self) -> CsvTable:
         """Remove rows whose fields are all empty (lines like ``,,,,,`` or blank lines)."""
@@ -239,10 +243,35 @@ class CsvTable:
         self.flag(bad, column, what)
         return val.fill_nan(None).alias(column)
 
+    def digits(self, column: str) -> int | None:
+        """``w`` when every cell of text ``column`` is a plain ``w``-digit integer (no sign, blank or leading zero).
+
+        Such cells are their own stripped text, ``w`` characters long, so a format that checks text widths can
+        take ``w`` as every row's width; :meth:`epoch` then reuses the integers.
+        """
+        if column in self._ints:
+            return self._ints[column][0]
+        raw = self.frame.get_column(column)
+        found: tuple[int, pl.Series] | None = None
+        if raw.len() and raw.null_count() == 0:
+            width = raw.str.len_bytes()
+            w = width.min()
+            if isinstance(w, int) and w == width.max() and 0 < w < 19:
+                val = raw.cast(pl.Int64, strict=False)
+                low = val.min()
+                if val.null_count() == 0 and isinstance(low, int) and low >= 10 ** (w - 1):
+                    found = (w, val)
+        if found is None:
+            return None
+        self._ints[column] = found
+        return found[0]
+
     def epoch(self, column: str, unit: EpochUnit = "ms") -> pl.Series:
         """A column of integer epoch times (``ms``, ``us`` or ``s``) as UTC datetimes."""
         if self.frame.schema[column] == pl.Int64:  # typed read
             val = self.frame.get_column(column)
+        elif column in self._ints:
+            val = self._ints[column][1]
         else:
             val = self.text(column, required=False).cast(pl.Int64, strict=False)
         self.flag(val.is_null(), column, f"an integer unix time in {unit}")

@@ -105,6 +105,9 @@ class BinanceKlines(FileFormat):
 
 def _unit(table: CsvTable) -> EpochUnit:
     """ms or µs, from the digits of the first open_time; rows with another width are errors."""
+    plain = table.digits("open_time")
+    if plain in _UNITS and table.digits("close_time") == plain:
+        return _UNITS[plain]  # every time a plain 13- (or 16-) digit integer: the checks below would all pass
     widths = {c: table.text(c, required=False).str.len_chars() for c in ("open_time", "close_time")}
     known = widths["open_time"].drop_nulls()
     first = int(known[0]) if known.len() else 13
