@@ -22,7 +22,7 @@ import polars as pl
 import pytest
 
 from cryptodesk.core.models import TABLES, Batch
-from cryptodesk.store import Store, _staging
+from cryptodesk.store import Store, _prepare
 
 from .reference_ingest import reference_ingest
 from .synth import batch, candle, global_row, snap, utc
@@ -171,7 +171,7 @@ def test_first_call_with_repeated_keys_matches_the_reference(tmp_path: Path) -> 
 def test_degenerate_key_hash_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every row hashing alike sends every row down the exact merge: results stay the reference's."""
     monkeypatch.setattr(
-        _staging, "key_hash", lambda frame, key, constants: pl.repeat(7, frame.height, dtype=pl.UInt64, eager=True)
+        _prepare, "key_hash", lambda frame, key, constants: pl.repeat(7, frame.height, dtype=pl.UInt64, eager=True)
     )
     rng = random.Random(5)
     calls: list[list[Batch]] = []

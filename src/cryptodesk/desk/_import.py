@@ -1,6 +1,7 @@
 """The parsing half of ``Desk.import_paths``: files parsed in order on a background thread, one file ahead.
 
-:func:`parse_files` reads, detects, parses and validates each file and teaches the
+:func:`parse_files` reads, detects, parses and validates each file, prepares its batches
+for staging (``store._prepare``: conform, key hashes, Arrow) and teaches the
 registry the file's assets before it parses the next one (a later file may be
 resolved with what an earlier one taught), exactly as a plain loop would.
 :func:`ahead` runs such an iterator on a worker thread so that the next file is parsed
@@ -23,9 +24,9 @@ import polars as pl
 
 from cryptodesk.core.assets import AssetInfo, AssetRegistry
 from cryptodesk.core.errors import DeskError, UnknownFormatError
-from cryptodesk.core.models import Batch
 from cryptodesk.sources.base import FileFormat, ParseContext, read_bytes
 from cryptodesk.sources.base import detect as detect_format
+from cryptodesk.store._prepare import PreparedBatch, prepare
 
 T = TypeVar("T")
 
@@ -36,7 +37,8 @@ class ParsedFile:
 
     path: Path
     format: str | None = None
-    batches: list[Batch] = field(default_factory=list)
+    batches: list[PreparedBatch] = field(default_factory=list)
+    """The file's batches, prepared for staging (on the parsing thread)."""
     rows: dict[str, int] = field(default_factory=dict)
     sha256: str = ""
     error: str | None = None
@@ -73,7 +75,8 @@ def parse_files(
                 _learn(registry, b.frame, learned)
         digest = hashlib.sha256(data).hexdigest()
         del data
-        yield ParsedFile(path, fmt.name, got, rows, digest, warnings=tuple(ctx.warnings))
+        # outside the per-file errors above: a batch that does not fit its table fails the import, as before
+        yield ParsedFile(path, fmt.name, prepare(got), rows, digest, warnings=tuple(ctx.warnings))
 
 
 def _learn(registry: AssetRegistry, assets: pl.DataFrame, learned: set[tuple[Any, ...]]) -> None:

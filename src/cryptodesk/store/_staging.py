@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
+import numpy as np
 import polars as pl
-from polars import CompatLevel
+import pyarrow as pa
 
 from cryptodesk.core.models import TABLES, Batch, TableSpec
 from cryptodesk.core.timeutil import utc_now
-from cryptodesk.store._ingest import TableResult, check_keys, conform_frame, upsert_appended, upsert_staged
+from cryptodesk.store._ingest import TableResult, check_keys, upsert_appended, upsert_staged
+from cryptodesk.store._prepare import PreparedBatch, prepare
 from cryptodesk.store._sql import lit, q, qlist, run, scalar
 from cryptodesk.store.schema import UNINDEXED, duck_type
 
@@ -90,43 +92,8 @@ class _Stage:
         return q(self.spec.name) if self.direct else f"_cd_stage_{self.spec.name}"
 
 
-def frame_fits(spec: TableSpec, frame: pl.DataFrame) -> bool:
-    """True when ``frame`` has exactly the spec's columns, in order, with its dtypes (conforming changes nothing)."""
-    return list(frame.schema.items()) == list(spec.columns.items())
-
-
 def _param(column: str) -> str:
     return "c_" + "".join(ch if ch.isalnum() else "_" for ch in column)
-
-
-def _constant_text(frame: pl.DataFrame) -> dict[str, str]:
-    """Text columns holding one non-null value on every row, with that value."""
-    out: dict[str, str] = {}
-    for name, dtype in frame.schema.items():
-        if dtype == pl.String:
-            column = frame.get_column(name)
-            first = column[0]
-            if first is not None and column.null_count() == 0 and bool((column == first).all()):
-                out[name] = first
-    return out
-
-
-def key_hash(frame: pl.DataFrame, key: tuple[str, ...], constants: dict[str, str]) -> pl.Series:
-    """A 64-bit hash of each row's key: equal keys, equal hashes, whatever the batch (each key column's value
-    hashed with its own seed, the columns XOR-ed; a column in ``constants`` is hashed once)."""
-    parts: list[pl.Expr] = []
-    fixed = 0
-    for seed, column in enumerate(key, start=1):
-        if column in constants:
-            fixed ^= int(pl.Series([constants[column]], dtype=pl.String).hash(seed)[0])
-        else:
-            parts.append(pl.col(column).hash(seed))
-    if not parts:
-        return pl.repeat(fixed, frame.height, dtype=pl.UInt64, eager=True).alias("_h")
-    combined = parts[0]
-    for part in parts[1:]:
-        combined = combined.xor(part)
-    return frame.select(combined.xor(pl.lit(fixed, dtype=pl.UInt64)).alias("_h")).to_series()
 
 
 INGEST_MEMORY = 3 * 2**30
@@ -177,10 +144,14 @@ class IngestSession:
                 if str(scalar(self._con, f"SELECT current_setting('{name}')")) != value:
                     run(self._con, f"SET {name} = {lit(value)}")
 
-    def add(self, batches: Iterable[Batch]) -> None:
-        """Conform ``batches`` and append them to their tables' stages (InputError when a frame does not fit)."""
+    def add(self, batches: Iterable[Batch] | Iterable[PreparedBatch]) -> None:
+        """Append ``batches`` to their tables' stages (plain batches are prepared here, see ``_prepare``).
+
+        Raises InputError when a frame does not fit its table.
+        """
         for b in batches:
-            self._append(b)
+            for p in prepare([b]) if isinstance(b, Batch) else [b]:
+                self._append(p)
 
     def _stage(self, spec: TableSpec) -> _Stage:
         stage = self._stages.get(spec.name)
@@ -193,33 +164,31 @@ class IngestSession:
             self._stages[spec.name] = stage
         return stage
 
-    def _append(self, b: Batch) -> None:
-        spec = TABLES[b.table]
-        frame = b.frame if frame_fits(spec, b.frame) else conform_frame(spec, b.frame)
+    def _append(self, p: PreparedBatch) -> None:
+        spec = TABLES[p.table]
         stage = self._stage(spec)
         self.batches += 1
-        for column in spec.key:
-            stage.nulls[column] = stage.nulls.get(column, 0) + frame.get_column(column).null_count()
-        if frame.height == 0:
+        for column, count in p.nulls.items():
+            stage.nulls[column] = stage.nulls.get(column, 0) + count
+        if p.data is None:
             return
-        constants = _constant_text(frame)
-        hashes = key_hash(frame, spec.key, constants)
-        stage.hashes.append(hashes)
+        stage.hashes.append(p.hashes)
         # a column with one value on every row (the source, a file's asset) goes as a parameter, not 1e7 strings
-        select = ", ".join(f"${_param(c)} AS {q(c)}" if c in constants else q(c) for c in spec.columns)
-        params = {_param(c): v for c, v in constants.items()}
-        shipped = frame.drop(list(constants))
+        select = ", ".join(f"${_param(c)} AS {q(c)}" if c in p.constants else q(c) for c in spec.columns)
+        params = {_param(c): v for c, v in p.constants.items()}
+        data = p.data
         if stage.direct:
             insert = f"INSERT INTO {stage.table} ({qlist(spec.columns)}, run_id) SELECT {select}, {self.run_id}"
         else:
-            order = pl.int_range(stage.rows, stage.rows + frame.height, dtype=pl.Int64)
-            shipped = shipped.with_columns(order.alias("_ord"), hashes.alias("_h"))
+            order = np.arange(stage.rows, stage.rows + p.rows, dtype=np.int64)
+            data = data.append_column("_ord", pa.array(order))
             insert = f"INSERT INTO {stage.table} SELECT {select}, _ord, _h"
-        stage.rows += frame.height
-        # appends run on one DuckDB thread: a file's rows are too few to share (a second thread only spun, ~35%
-        # more CPU, measured), and the caller parses the next file meanwhile; commit gives the threads back
-        self._setting("threads", "1")
-        self._con.register("_cd_batch", shipped.to_arrow(compat_level=CompatLevel.newest()))
+        stage.rows += p.rows
+        if "threads" not in self._saved:
+            # appends run on one DuckDB thread: a file's rows are too few to share (a second thread only spun,
+            # ~35% more CPU, measured), and the caller parses the next file meanwhile; commit gives them back
+            self._setting("threads", "1")
+        self._con.register("_cd_batch", data)
         try:
             run(self._con, f"{insert} FROM _cd_batch", params or None)
         finally:
