@@ -16,6 +16,7 @@ import hashlib
 import queue
 import threading
 from collections.abc import Generator, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -55,28 +56,35 @@ def parse_files(
     when named; a file that fails to parse is an error; neither stops the others.
     """
     learned: set[tuple[Any, ...]] = set()
-    for path, explicit in todo:
-        try:
-            data = read_bytes(path)
-            fmt = detect_format(formats, data, path)
-            # --asset names the asset of the files named on the command line, not of a folder's files.
-            ctx = ParseContext(path=path, registry=registry, asset_hint=asset_id if explicit else None)
-            got = fmt.load(data, ctx)
-        except UnknownFormatError as e:
-            yield ParsedFile(path, error=str(e), skipped=not explicit)
-            continue
-        except DeskError as e:
-            yield ParsedFile(path, error=str(e))
-            continue
-        rows: dict[str, int] = {}
-        for b in got:
-            rows[b.table] = rows.get(b.table, 0) + b.frame.height
-            if b.table == "assets":
-                _learn(registry, b.frame, learned)
-        digest = hashlib.sha256(data).hexdigest()
-        del data
-        # outside the per-file errors above: a batch that does not fit its table fails the import, as before
-        yield ParsedFile(path, fmt.name, prepare(got), rows, digest, warnings=tuple(ctx.warnings))
+    files = list(todo)
+    # a helper thread reads the next file and hashes the current one while this one parses (both release the GIL)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cryptodesk-read") as helper:
+        upcoming = helper.submit(read_bytes, files[0][0]) if files else None
+        for i, (path, explicit) in enumerate(files):
+            assert upcoming is not None
+            reading, upcoming = upcoming, helper.submit(read_bytes, files[i + 1][0]) if i + 1 < len(files) else None
+            try:
+                data = reading.result()
+                digest = helper.submit(lambda d: hashlib.sha256(d).hexdigest(), data)
+                fmt = detect_format(formats, data, path)
+                # --asset names the asset of the files named on the command line, not of a folder's files.
+                ctx = ParseContext(path=path, registry=registry, asset_hint=asset_id if explicit else None)
+                got = fmt.load(data, ctx)
+            except UnknownFormatError as e:
+                yield ParsedFile(path, error=str(e), skipped=not explicit)
+                continue
+            except DeskError as e:
+                yield ParsedFile(path, error=str(e))
+                continue
+            del data
+            rows: dict[str, int] = {}
+            for b in got:
+                rows[b.table] = rows.get(b.table, 0) + b.frame.height
+                if b.table == "assets":
+                    _learn(registry, b.frame, learned)
+            # outside the per-file errors above: a batch that does not fit its table fails the import, as before
+            prepared = prepare(got)
+            yield ParsedFile(path, fmt.name, prepared, rows, digest.result(), warnings=tuple(ctx.warnings))
 
 
 def _learn(registry: AssetRegistry, assets: pl.DataFrame, learned: set[tuple[Any, ...]]) -> None:
