@@ -5,12 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from cryptodesk.core.errors import StoreError
 from cryptodesk.core.models import TABLES
 from cryptodesk.store import Store
-from cryptodesk.store.schema import LATEST_VERSION, MIGRATIONS, Migration, current_version, duck_type, migrate
+from cryptodesk.store.schema import (
+    LATEST_VERSION,
+    MIGRATIONS,
+    Migration,
+    current_version,
+    duck_type,
+    migrate,
+)
+
+from .synth import batch, candle, dump, snap, utc
 
 
 def _columns(path: Path, table: str) -> dict[str, str]:
@@ -24,7 +34,7 @@ def _columns(path: Path, table: str) -> dict[str, str]:
     return {str(n): str(t) for n, t in rows}
 
 
-def _primary_key(path: Path, table: str) -> list[str]:
+def _primary_key(path: Path, table: str) -> list[str] | None:
     con = duckdb.connect(str(path), read_only=True)
     try:
         rows = con.execute(
@@ -34,8 +44,8 @@ def _primary_key(path: Path, table: str) -> list[str]:
         ).fetchall()
     finally:
         con.close()
-    assert len(rows) == 1
-    return list(rows[0][0])
+    assert len(rows) <= 1
+    return list(rows[0][0]) if rows else None
 
 
 def test_fresh_file_gets_every_migration(tmp_path: Path) -> None:
@@ -75,7 +85,7 @@ def test_canonical_table_columns_and_key(tmp_path: Path, table: str) -> None:
     expected = {name: duck_type(dtype) for name, dtype in spec.columns.items()}
     expected["run_id"] = "BIGINT"
     assert {k: v.replace("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ") for k, v in cols.items()} == expected
-    assert _primary_key(path, table) == list(spec.key)
+    assert _primary_key(path, table) == (None if table in {"candles", "snapshots"} else list(spec.key))
 
 
 @pytest.mark.parametrize(
@@ -180,7 +190,9 @@ def test_failing_migration_leaves_store_unchanged(tmp_path: Path) -> None:
     bad = Migration(LATEST_VERSION + 1, "broken", ("CREATE TABLE extra (x INTEGER)", "THIS IS NOT SQL"))
     con = duckdb.connect(str(path))
     try:
-        with pytest.raises(StoreError, match=rf"migration {bad.version} failed, store left at schema version 1"):
+        with pytest.raises(
+            StoreError, match=rf"migration {bad.version} failed, store left at schema version {LATEST_VERSION}"
+        ):
             migrate(con, path=str(path), read_only=False, migrations=(*MIGRATIONS, bad))
         assert current_version(con) == LATEST_VERSION
         tables = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'extra'").fetchall()
@@ -189,3 +201,40 @@ def test_failing_migration_leaves_store_unchanged(tmp_path: Path) -> None:
         con.close()
     with Store.open(path) as store:
         assert store.counts()["snapshots"] == 0
+
+
+def test_migration_2_drops_the_key_index_and_keeps_every_row(tmp_path: Path) -> None:
+    """A store written at version 1 (PRIMARY KEY everywhere) keeps its rows, columns and run ids at version 2."""
+    path, fresh = tmp_path / "v1.duckdb", tmp_path / "fresh.duckdb"
+    with Store.open(fresh):
+        pass
+    days = [utc(2023, 1, d) for d in range(1, 8)]
+    rows = [
+        snap(a, d, 10.0 * i + j, market_cap=1e9 + j)
+        for i, a in enumerate(("bitcoin", "ether"))
+        for j, d in enumerate(days)
+    ]
+    candles = [candle("bitcoin", d, 100.0 + j, volume=float(j)) for j, d in enumerate(days)]
+    con = duckdb.connect(str(path))
+    try:
+        migrate(con, path=str(path), read_only=False, migrations=MIGRATIONS[:1])
+        for name, frame in (
+            ("snapshots", batch("snapshots", rows).frame),
+            ("candles", batch("candles", candles).frame),
+        ):
+            con.register("x", frame.with_columns(run_id=pl.lit(7, pl.Int64)).to_arrow())
+            con.execute(f"INSERT INTO {name} SELECT * FROM x")
+            con.unregister("x")
+    finally:
+        con.close()
+    assert _primary_key(path, "snapshots") == list(TABLES["snapshots"].key)
+    before = dump(path)
+    with Store.open(path) as store:  # migrates to the latest version
+        again = store.ingest([batch("snapshots", rows), batch("candles", candles)], kind="import", files=[])
+    after = dump(path)
+    for name in ("candles", "snapshots"):
+        assert _primary_key(path, name) is None
+        assert _columns(path, name) == _columns(fresh, name)
+        assert after[name].height == before[name].height > 0
+        assert after[name].equals(before[name])
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, len(rows) + len(candles))

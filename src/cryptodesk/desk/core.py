@@ -14,7 +14,7 @@ the asset registry; everything below it is pure or confined to its layer.
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,15 +25,14 @@ import polars as pl
 
 from cryptodesk.analytics.types import Analysis
 from cryptodesk.core.assets import AssetInfo, AssetRegistry
-from cryptodesk.core.errors import DeskError, InputError, NoDataError, StoreError, UnknownFormatError
+from cryptodesk.core.errors import InputError, NoDataError, StoreError
 from cryptodesk.core.frames import MarketFrames
-from cryptodesk.core.models import Batch, Event
+from cryptodesk.core.models import Event
 from cryptodesk.core.settings import Settings, load_settings
 from cryptodesk.core.timeutil import zone
+from cryptodesk.desk._import import ahead, parse_files
 from cryptodesk.plugins import PluginHub, load_hub
-from cryptodesk.sources.base import ParseContext, read_bytes
-from cryptodesk.sources.base import detect as detect_format
-from cryptodesk.store.db import FileRecord, IngestResult, Store
+from cryptodesk.store.db import FileRecord, IngestResult, IngestSession, Store
 from cryptodesk.writer.story import Story, write_story
 
 if TYPE_CHECKING:
@@ -140,39 +139,53 @@ class Desk:
                 raise InputError(f"--asset: unknown asset {asset!r}", hint="`cryptodesk assets` lists known assets.")
         todo = list(_expand(paths))
         report = ImportReport()
-        batches: list[Batch] = []
         records: list[FileRecord] = []
-        for i, (path, explicit) in enumerate(todo):
-            if progress:
-                progress(path.name, i, len(todo))
-            try:
-                data = read_bytes(path)
-                fmt = detect_format(self.formats, data, path)
-                # --asset names the asset of the files named on the command line, not of a folder's files.
-                ctx = ParseContext(path=path, registry=self.registry, asset_hint=asset_id if explicit else None)
-                got = fmt.load(data, ctx)
-            except UnknownFormatError as e:
-                report.files.append(FileOutcome(path, None, {}, error=str(e), skipped=not explicit))
-                continue
-            except DeskError as e:
-                report.files.append(FileOutcome(path, None, {}, error=str(e)))
-                continue
-            rows: dict[str, int] = {}
-            for b in got:
-                rows[b.table] = rows.get(b.table, 0) + b.frame.height
-                if b.table == "assets":
-                    for r in b.frame.iter_rows(named=True):
-                        self.registry.learn(
-                            AssetInfo(r["asset_id"], r.get("symbol") or "", r.get("name") or "", r.get("kind") or "")
-                        )
-            batches.extend(got)
-            records.append(FileRecord(str(path), hashlib.sha256(data).hexdigest(), fmt.name, rows))
-            report.files.append(FileOutcome(path, fmt.name, rows, warnings=tuple(ctx.warnings)))
-        if progress:
-            progress("storing", len(todo), len(todo))
-        if batches:
-            report.result = self.store(write=True).ingest(batches, kind="import", files=records)
+        deferred = False
+        try:
+            with contextlib.ExitStack() as stack:
+                session: IngestSession | None = None
+                parsed = stack.enter_context(
+                    contextlib.closing(ahead(parse_files(todo, self.formats, self.registry, asset_id)))
+                )
+                for i, got in enumerate(parsed):
+                    if progress:
+                        progress(got.path.name, i, len(todo))
+                    if got.format is None:
+                        report.files.append(FileOutcome(got.path, None, {}, error=got.error, skipped=got.skipped))
+                        continue
+                    if got.batches:
+                        # the store (and the import's one transaction) opens with the first file that has rows
+                        if session is None:
+                            store, deferred = self._import_store()
+                            session = stack.enter_context(store.ingest_session(kind="import"))
+                        session.add(got.batches)
+                    records.append(FileRecord(str(got.path), got.sha256, got.format, got.rows))
+                    report.files.append(FileOutcome(got.path, got.format, got.rows, warnings=got.warnings))
+                if progress:
+                    progress("storing", len(todo), len(todo))
+                if session is not None:
+                    report.result = session.commit(records)
+        except BaseException:
+            if deferred:
+                self.close()  # reopened (and its assets learned) on next use
+            raise
+        if deferred and self._store is not None:
+            self._learn_assets(self._store)
         return report
+
+    def _import_store(self) -> tuple[Store, bool]:
+        """The store open for writing, and whether its stored assets are still to be learned.
+
+        The registry learns a newly opened store's assets only after the import, so files are
+        parsed with the built-in registry plus what earlier files of the same import taught it,
+        whatever the store holds.
+        """
+        if self._store is not None and self._read_only is False:
+            return self._store, False
+        self.close()
+        self._store = Store.open(Path(self.settings.db), read_only=False)
+        self._read_only = False
+        return self._store, True
 
     # ------------------------------------------------------------------ analysis
     def frames(self, as_of: datetime, *, assets: list[str] | None = None) -> MarketFrames:

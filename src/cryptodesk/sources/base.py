@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,6 +115,14 @@ def _raise_if_invalid_json(data: bytes, path: Path) -> None:
         raise ParseError(path, f"invalid JSON: {e.msg} (column {e.colno})", line=e.lineno) from e
 
 
+def _finite_non_negative(s: pl.Series) -> bool:
+    """True when every non-null value of a float column is finite and >= 0 (two aggregates, no mask)."""
+    if s.null_count() == s.len():
+        return True
+    low, high = s.min(), s.max()
+    return isinstance(low, float) and isinstance(high, float) and low >= 0 and high < math.inf and not s.is_nan().any()
+
+
 def validate_batch(batch: Batch, path: Path, source: str) -> Batch:
     """Conform a batch to its table schema and check keys and values.
 
@@ -126,8 +135,10 @@ def validate_batch(batch: Batch, path: Path, source: str) -> Batch:
     frame = batch.frame
     if "source" not in frame.columns:
         frame = frame.with_columns(pl.lit(source).alias("source"))
-    frame = spec.conform(frame)
-    frame = frame.with_columns(pl.col("source").fill_null(source))
+    if list(frame.schema.items()) != list(spec.columns.items()):  # formats' batch() frames are conformed already
+        frame = spec.conform(frame)
+    if frame.get_column("source").null_count():
+        frame = frame.with_columns(pl.col("source").fill_null(source))
     for key in spec.key:
         nulls = frame.get_column(key).is_null()
         if nulls.any():
@@ -136,6 +147,8 @@ def validate_batch(batch: Batch, path: Path, source: str) -> Batch:
     for col in ("open", "high", "low", "close", "price"):
         if col in frame.columns:
             s = frame.get_column(col)
+            if _finite_non_negative(s):
+                continue
             bad = s.is_not_null() & (s.is_nan() | s.is_infinite() | (s < 0))
             if bad.any():
                 idx = int(bad.arg_max() or 0)

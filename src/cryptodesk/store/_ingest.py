@@ -1,9 +1,10 @@
 """Set-based upsert of one canonical table's staged rows (runs inside the caller's transaction).
 
-For one table and one ``Store.ingest`` call:
+For one table and one ingest call (see :mod:`cryptodesk.store._staging` for how rows get staged):
 
 1. every batch frame is conformed to the spec and tagged with its order in the call
-   (``_ord``), and the whole call's rows go to DuckDB as one Arrow table;
+   (``_ord``) and a hash of its key (``_h``), and appended to a DuckDB temp table as it
+   arrives;
 2. identical rows are collapsed (GROUP BY every column);
 3. rows sharing a key are merged column by column: each value column takes its
    **latest non-null** value in call order. Each other non-null value that differs
@@ -20,11 +21,18 @@ import stored for the same key, and the conflict log keeps the old value. **A nu
 never erases a value**: a missing field (a format that has no market cap, say)
 leaves the stored value in place, and filling a stored null is an update, not a
 conflict. No per-row Python runs.
+
+How the work is kept proportional to what needs it: steps 2-3 only look at the rows
+whose key hash occurs more than once in the call (the hashes are counted in Polars
+while staging; a hash collision only sends a few extra rows down the exact path, it
+never changes a result), every other row is its own merged row as it is. Step 4 joins
+the merged rows with the stored table once into ``_cd_old`` (skipped when the table
+is empty), compares and updates only those, and inserts the rest with one anti-join.
+A fresh import of new keys is therefore one ``INSERT ... SELECT`` from the stage.
 """
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
 import duckdb
@@ -59,26 +67,42 @@ class TableResult:
         }
 
 
-def stage_frame(spec: TableSpec, frames: list[pl.DataFrame]) -> pl.DataFrame:
-    """Conform the call's frames to ``spec`` and number the rows in call order (``_ord``).
-
-    Raises InputError when a key column has nulls (the key identifies the row).
-    """
+def conform_frame(spec: TableSpec, frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` conformed to ``spec`` (InputError when its columns cannot be cast)."""
     try:
-        staged = pl.concat([spec.conform(f) for f in frames], how="vertical") if frames else spec.empty()
+        return spec.conform(frame)
     except pl.exceptions.PolarsError as e:
         raise InputError(
             f"table {spec.name}: rows do not fit the canonical schema: {str(e).splitlines()[0]}",
             hint="A source produced columns of the wrong type; fix the importer.",
         ) from e
-    nulls = staged.select(pl.col(list(spec.key)).is_null().sum()).row(0, named=True)
-    for column, count in nulls.items():
+
+
+def check_keys(spec: TableSpec, nulls: dict[str, int]) -> None:
+    """Raise InputError for the first key column (in key order) with null values (``nulls``: column -> count)."""
+    for column in spec.key:
+        count = nulls.get(column, 0)
         if count:
             raise InputError(
                 f"table {spec.name}: {count} row(s) have no value in key column {column!r}"
                 f" (the key is {', '.join(spec.key)})",
                 hint="Every key column must be filled; fix the importer or the file.",
             )
+
+
+def key_nulls(spec: TableSpec, frame: pl.DataFrame) -> dict[str, int]:
+    """Null count of every key column of a conformed frame."""
+    row = frame.select(pl.col(list(spec.key)).is_null().sum()).row(0, named=True)
+    return {k: int(v) for k, v in row.items()}
+
+
+def stage_frame(spec: TableSpec, frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """Conform the call's frames to ``spec`` and number the rows in call order (``_ord``).
+
+    Raises InputError when a key column has nulls (the key identifies the row).
+    """
+    staged = pl.concat([conform_frame(spec, f) for f in frames], how="vertical") if frames else spec.empty()
+    check_keys(spec, key_nulls(spec, staged))
     return staged.with_row_index("_ord")
 
 
@@ -104,32 +128,46 @@ def _distinct(spec: TableSpec, column: str, a: str, b: str) -> str:
     return f"({a} IS DISTINCT FROM {b} AND NOT coalesce({near}, FALSE))"
 
 
-def _changes(spec: TableSpec, stored: str, incoming: str) -> str:
-    """SQL: the incoming row would change the stored row (some non-null incoming value differs)."""
+def _changes(spec: TableSpec, alias: str) -> str:
+    """SQL: the merged row ``alias`` of ``_cd_old`` would change its stored row (a non-null value differs)."""
     if not spec.value_columns:
         return "FALSE"
     return " OR ".join(
-        f"({incoming}.{q(c)} IS NOT NULL AND {_distinct(spec, c, f'{incoming}.{q(c)}', f'{stored}.{q(c)}')})"
+        f"({alias}.{q(c)} IS NOT NULL AND {_distinct(spec, c, f'{alias}.{q(c)}', f'{alias}.{q(_t(c))}')})"
         for c in spec.value_columns
     )
 
 
-def _merge_winners(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
-    """``_cd_win``: one row per key; each column takes its latest non-null value in call order."""
-    cols = ", ".join(f"arg_max({q(c)}, _ord) FILTER (WHERE {q(c)} IS NOT NULL) AS {q(c)}" for c in spec.value_columns)
-    select = qlist(spec.key) + (f", {cols}" if cols else "")
-    run(con, f"CREATE OR REPLACE TEMP TABLE _cd_win AS SELECT {select} FROM _cd_stage GROUP BY {qlist(spec.key)}")
+def _t(column: str) -> str:
+    """The name of the stored value of ``column`` in ``_cd_old``."""
+    return f"_t_{column}"
 
 
-def _collect_conflicts(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
-    """``_cd_conf``: every (key, column) whose non-null values disagree, within the call or with the store."""
+TEMPS = ("_cd_multi", "_cd_mwin", "_cd_old", "_cd_conf")
+"""Temp tables of one upsert (dropped at its end)."""
+
+
+def _merge_multi(con: duckdb.DuckDBPyConnection, spec: TableSpec, rows: str) -> None:
+    """``_cd_multi``: ``rows`` (the call's rows of keys met more than once, with ``_ord``) with identical rows
+    collapsed; ``_cd_mwin``: their merge, one row per key, each column its latest non-null value in call order."""
+    cols = qlist(spec.columns)
+    run(con, f"CREATE OR REPLACE TEMP TABLE _cd_multi AS SELECT {cols}, max(_ord) AS _ord FROM ({rows}) GROUP BY ALL")
+    merged = ", ".join(f"arg_max({q(c)}, _ord) FILTER (WHERE {q(c)} IS NOT NULL) AS {q(c)}" for c in spec.value_columns)
+    select = qlist(spec.key) + (f", {merged}" if merged else "")
+    run(con, f"CREATE OR REPLACE TEMP TABLE _cd_mwin AS SELECT {select} FROM _cd_multi GROUP BY {qlist(spec.key)}")
     run(
         con,
         "CREATE OR REPLACE TEMP TABLE _cd_conf (k VARCHAR, column_name VARCHAR, old_value VARCHAR,"
         " new_value VARCHAR, old_run_id BIGINT)",
     )
-    join_stage = _join_on(spec, "s", "w")
-    join_store = _join_on(spec, "t", "w")
+    _within_call_conflicts(con, spec)
+
+
+def _within_call_conflicts(
+    con: duckdb.DuckDBPyConnection, spec: TableSpec, winners: str = "_cd_mwin", rows: str = "_cd_multi"
+) -> None:
+    """Into ``_cd_conf``: every (key, column) where one of the call's ``rows`` disagrees with its merged value."""
+    join = _join_on(spec, "s", "w")
     for c in spec.value_columns:
         col = q(c)
         run(
@@ -137,17 +175,23 @@ def _collect_conflicts(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
             f"""INSERT INTO _cd_conf
             SELECT DISTINCT CAST({_key_json(spec, "w")} AS VARCHAR), $column, CAST(s.{col} AS VARCHAR),
                    CAST(w.{col} AS VARCHAR), CAST(NULL AS BIGINT)
-            FROM _cd_win w JOIN _cd_stage s ON {join_stage}
+            FROM {winners} w JOIN {rows} s ON {join}
             WHERE s.{col} IS NOT NULL AND {_distinct(spec, c, f"s.{col}", f"w.{col}")}""",
             {"column": c},
         )
+
+
+def _store_conflicts(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
+    """Into ``_cd_conf``: every (key, column) where the merged value disagrees with the stored one."""
+    for c in spec.value_columns:
+        col, old = q(c), q(_t(c))
         run(
             con,
             f"""INSERT INTO _cd_conf
-            SELECT CAST({_key_json(spec, "w")} AS VARCHAR), $column, CAST(t.{col} AS VARCHAR),
-                   CAST(w.{col} AS VARCHAR), t.run_id
-            FROM _cd_win w JOIN {q(spec.name)} t ON {join_store}
-            WHERE w.{col} IS NOT NULL AND t.{col} IS NOT NULL AND {_distinct(spec, c, f"w.{col}", f"t.{col}")}""",
+            SELECT CAST({_key_json(spec, "o")} AS VARCHAR), $column, CAST(o.{old} AS VARCHAR),
+                   CAST(o.{col} AS VARCHAR), o._t_run_id
+            FROM _cd_old o
+            WHERE o.{col} IS NOT NULL AND o.{old} IS NOT NULL AND {_distinct(spec, c, f"o.{col}", f"o.{old}")}""",
             {"column": c},
         )
 
@@ -167,39 +211,87 @@ def _record_conflicts(con: duckdb.DuckDBPyConnection, spec: TableSpec, run_id: i
     )
 
 
-def upsert_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, staged: pl.DataFrame, run_id: int) -> TableResult:
-    """Dedupe, merge, detect conflicts and upsert ``staged`` (from :func:`stage_frame`) into ``spec``'s table."""
-    cols = list(spec.columns)
-    con.register("_cd_in", staged.to_arrow())
-    try:
+def _drop_temps(con: duckdb.DuckDBPyConnection) -> None:
+    for name in TEMPS:
+        run(con, f"DROP TABLE IF EXISTS {name}")
+
+
+def upsert_appended(
+    con: duckdb.DuckDBPyConnection, spec: TableSpec, rows: int, run_id: int, *, repeats: bool
+) -> TableResult:
+    """Finish a table that was empty when the call began and got its ``rows`` appended directly (with ``run_id``).
+
+    Every row of the table is then from this call, in call order (``rowid``). When ``repeats``
+    (some key hash was met twice), the rows of keys met more than once are taken out and
+    replaced by their merge, with the within-call conflicts recorded; otherwise nothing is left to do.
+    """
+    table, keys = q(spec.name), qlist(spec.key)
+    if not repeats:
+        return TableResult(inserted=rows)
+    run(con, f"CREATE OR REPLACE TEMP TABLE _cd_dupkeys AS SELECT {keys} FROM {table} GROUP BY ALL HAVING count(*) > 1")
+    if not scalar(con, "SELECT count(*) FROM _cd_dupkeys"):
+        run(con, "DROP TABLE _cd_dupkeys")
+        return TableResult(inserted=rows)  # hash collisions only
+    repeated = f"EXISTS (SELECT 1 FROM _cd_dupkeys d WHERE {_join_on(spec, 'd', 't')})"
+    _merge_multi(con, spec, f"SELECT {qlist(spec.columns)}, rowid AS _ord FROM {table} t WHERE {repeated}")
+    conflicts = _record_conflicts(con, spec, run_id)
+    removed = run(con, f"DELETE FROM {table} t WHERE {repeated}")
+    cols = qlist(spec.columns)
+    merged = run(con, f"INSERT INTO {table} ({cols}, run_id) SELECT {cols}, $run_id FROM _cd_mwin", {"run_id": run_id})
+    run(con, "DROP TABLE _cd_dupkeys")
+    _drop_temps(con)
+    return TableResult(inserted=rows - removed + merged, conflicts=conflicts)
+
+
+def upsert_staged(
+    con: duckdb.DuckDBPyConnection, spec: TableSpec, stage: str, dup_hashes: str | None, run_id: int
+) -> TableResult:
+    """Merge, detect conflicts and upsert the rows staged in temp table ``stage`` into ``spec``'s table.
+
+    ``stage`` has the spec's columns plus ``_ord`` (order in the call) and ``_h`` (key hash);
+    ``dup_hashes`` names a table of the hashes ``h`` met more than once in the call (None: every key once).
+    """
+    cols, table = qlist(spec.columns), q(spec.name)
+    stored = scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)") > 0
+    if dup_hashes is None:
+        if not stored:
+            inserted = run(
+                con, f"INSERT INTO {table} ({cols}, run_id) SELECT {cols}, $run_id FROM {stage}", {"run_id": run_id}
+            )
+            return TableResult(inserted=inserted)
         run(
             con,
-            f"CREATE OR REPLACE TEMP TABLE _cd_stage AS"
-            f" SELECT {qlist(cols)}, max(_ord) AS _ord FROM _cd_in GROUP BY ALL",
+            "CREATE OR REPLACE TEMP TABLE _cd_conf (k VARCHAR, column_name VARCHAR, old_value VARCHAR,"
+            " new_value VARCHAR, old_run_id BIGINT)",
         )
-        _merge_winners(con, spec)
-        _collect_conflicts(con, spec)
-        conflicts = _record_conflicts(con, spec, run_id)
-        winners = int(scalar(con, "SELECT count(*) FROM _cd_win"))
-        updated = 0
-        if spec.value_columns:
-            sets = ", ".join(f"{q(c)} = coalesce(w.{q(c)}, t.{q(c)})" for c in spec.value_columns)
-            updated = run(
-                con,
-                f"""UPDATE {q(spec.name)} AS t SET {sets}, run_id = $run_id FROM _cd_win w
-                WHERE {_join_on(spec, "t", "w")} AND ({_changes(spec, "t", "w")})""",
-                {"run_id": run_id},
-            )
-        inserted = run(
+        winners = f"SELECT {cols} FROM {stage}"
+    else:
+        _merge_multi(con, spec, f"SELECT {cols}, _ord FROM {stage} WHERE _h IN (SELECT h FROM {dup_hashes})")
+        winners = (
+            f"SELECT {cols} FROM _cd_mwin UNION ALL"
+            f" SELECT {cols} FROM {stage} WHERE _h NOT IN (SELECT h FROM {dup_hashes})"
+        )
+    total = int(scalar(con, f"SELECT count(*) FROM ({winners})"))
+    new = f"SELECT {cols}, $run_id FROM ({winners}) w"
+    if stored:
+        stored_cols = "".join(f", t.{q(c)} AS {q(_t(c))}" for c in spec.value_columns)
+        run(
             con,
-            f"""INSERT INTO {q(spec.name)} ({qlist(cols)}, run_id)
-            SELECT {qlist(cols, "w.")}, $run_id FROM _cd_win w
-            WHERE NOT EXISTS (SELECT 1 FROM {q(spec.name)} t WHERE {_join_on(spec, "t", "w")})""",
+            f"CREATE OR REPLACE TEMP TABLE _cd_old AS SELECT w.*{stored_cols}, t.run_id AS _t_run_id"
+            f" FROM ({winners}) w JOIN {table} t ON {_join_on(spec, 'w', 't')}",
+        )
+        _store_conflicts(con, spec)
+        new += f" WHERE NOT EXISTS (SELECT 1 FROM _cd_old o WHERE {_join_on(spec, 'o', 'w')})"
+    conflicts = _record_conflicts(con, spec, run_id)
+    updated = 0
+    if stored and spec.value_columns:
+        sets = ", ".join(f"{q(c)} = coalesce(o.{q(c)}, t.{q(c)})" for c in spec.value_columns)
+        updated = run(
+            con,
+            f"UPDATE {table} AS t SET {sets}, run_id = $run_id FROM _cd_old o"
+            f" WHERE {_join_on(spec, 't', 'o')} AND ({_changes(spec, 'o')})",
             {"run_id": run_id},
         )
-        for name in ("_cd_stage", "_cd_win", "_cd_conf"):
-            run(con, f"DROP TABLE IF EXISTS {name}")
-    finally:
-        with contextlib.suppress(duckdb.Error):
-            con.unregister("_cd_in")
-    return TableResult(inserted=inserted, updated=updated, unchanged=winners - inserted - updated, conflicts=conflicts)
+    inserted = run(con, f"INSERT INTO {table} ({cols}, run_id) {new}", {"run_id": run_id})
+    _drop_temps(con)
+    return TableResult(inserted=inserted, updated=updated, unchanged=total - inserted - updated, conflicts=conflicts)

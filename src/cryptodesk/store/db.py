@@ -18,10 +18,8 @@ available, timestamps with time zone are already handled in UTC.
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -31,56 +29,15 @@ import polars as pl
 
 from cryptodesk.core.errors import ConfigError, DeskError, StoreError, StoreLockedError
 from cryptodesk.core.frames import MarketFrames, MarketTimeline
-from cryptodesk.core.models import TABLES, Batch
-from cryptodesk.core.timeutil import utc_now
+from cryptodesk.core.models import Batch
 from cryptodesk.store import _health
 from cryptodesk.store._frames import load_frames, universe
-from cryptodesk.store._ingest import TableResult, stage_frame, upsert_table
-from cryptodesk.store._sql import run, scalar
+from cryptodesk.store._sql import run
+from cryptodesk.store._staging import FileRecord, IngestResult, IngestSession
 from cryptodesk.store._timeline import load_timeline, universes
 from cryptodesk.store.schema import migrate
 
-
-@dataclass(frozen=True)
-class FileRecord:
-    """One input file of an import: path, content SHA-256, format name and rows per table."""
-
-    path: str
-    sha256: str
-    format: str
-    rows: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    """What one :meth:`Store.ingest` call did: its run id and, per table, a :class:`TableResult`."""
-
-    run_id: int
-    tables: dict[str, TableResult]
-
-    def to_json(self) -> dict[str, object]:
-        """Plain JSON form: run id and per-table counts."""
-        return {"run_id": self.run_id, "tables": {k: v.to_json() for k, v in self.tables.items()}}
-
-    @property
-    def inserted(self) -> int:
-        """Rows inserted over all tables."""
-        return sum(t.inserted for t in self.tables.values())
-
-    @property
-    def updated(self) -> int:
-        """Rows whose values changed over all tables."""
-        return sum(t.updated for t in self.tables.values())
-
-    @property
-    def unchanged(self) -> int:
-        """Incoming rows identical to the stored ones over all tables."""
-        return sum(t.unchanged for t in self.tables.values())
-
-    @property
-    def conflicts(self) -> int:
-        """Conflict records (key x column) over all tables."""
-        return sum(t.conflicts for t in self.tables.values())
+__all__ = ["FileRecord", "IngestResult", "IngestSession", "Store"]
 
 
 def _aware(moment: datetime, parameter: str) -> datetime:
@@ -176,57 +133,39 @@ class Store:
         as they were (unchanged). Batches are validated (key columns filled, schema)
         before anything is written.
         """
+        with self.ingest_session(kind=kind) as session:
+            session.add(batches)
+            return session.commit(files)
+
+    @contextlib.contextmanager
+    def ingest_session(self, *, kind: str) -> Iterator[IngestSession]:
+        """One ingest call fed batch by batch: ``add`` stages them, ``commit(files)`` stores them.
+
+        ::
+
+            with store.ingest_session(kind="import") as session:
+                for path in paths:
+                    session.add(parse(path))      # staged in DuckDB; the caller keeps nothing
+                result = session.commit(files)    # same semantics as :meth:`ingest`
+
+        The whole session is ONE transaction, opened here: leaving the block without
+        ``commit`` or with an exception rolls it back, so the store is exactly as
+        before. The store's lock is held for the whole block.
+        """
         if self.read_only:
             raise StoreError(f"{self.path}: the store is open read-only; cannot ingest")
-        frames: dict[str, list[pl.DataFrame]] = {}
-        for b in batches:
-            frames.setdefault(b.table, []).append(b.frame)
-        staged = {name: stage_frame(TABLES[name], frames[name]) for name in TABLES if name in frames}
-        started = utc_now()
         with self._lock, self._translate("ingest"):
             con = self.con
             con.begin()
+            session = IngestSession(con, kind=kind)
             try:
-                run_id = int(scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM import_runs"))
-                results = {name: upsert_table(con, TABLES[name], frame, run_id) for name, frame in staged.items()}
-                self._record_run(run_id, kind, started, results, files)
-                con.commit()
-            except BaseException:
+                yield session
+            finally:
+                if not session.committed:
+                    with contextlib.suppress(duckdb.Error):
+                        con.rollback()
                 with contextlib.suppress(duckdb.Error):
-                    con.rollback()
-                raise
-        return IngestResult(run_id, results)
-
-    def _record_run(
-        self, run_id: int, kind: str, started: datetime, results: dict[str, TableResult], files: list[FileRecord]
-    ) -> None:
-        detail = json.dumps({"tables": {k: v.to_json() for k, v in results.items()}, "files": len(files)})
-        run(
-            self.con,
-            "INSERT INTO import_runs VALUES ($run_id, $kind, $started, $finished, 'ok', CAST($detail AS JSON))",
-            {"run_id": run_id, "kind": kind, "started": started, "finished": utc_now(), "detail": detail},
-        )
-        if not files:
-            return
-        table = pl.DataFrame(
-            {
-                "path": [f.path for f in files],
-                "sha256": [f.sha256 for f in files],
-                "format": [f.format for f in files],
-                "rows": [json.dumps(f.rows, sort_keys=True) for f in files],
-            },
-            schema={"path": pl.Utf8, "sha256": pl.Utf8, "format": pl.Utf8, "rows": pl.Utf8},
-        )
-        self.con.register("_cd_files", table.to_arrow())
-        try:
-            run(
-                self.con,
-                "INSERT INTO import_files SELECT $run_id, path, sha256, format, CAST(rows AS JSON) FROM _cd_files",
-                {"run_id": run_id},
-            )
-        finally:
-            with contextlib.suppress(duckdb.Error):
-                self.con.unregister("_cd_files")
+                    session.restore()
 
     def record_coverage(self, exchange: str, feed: str, start: datetime, end: datetime | None = None) -> None:
         """Record that ``feed`` of ``exchange`` was connected from ``start`` to ``end`` (None = still connected).

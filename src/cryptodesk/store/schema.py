@@ -1,9 +1,13 @@
 """The store's schema: DDL for the canonical tables and the bookkeeping tables, and migrations.
 
 Every canonical table of :data:`cryptodesk.core.models.TABLES` becomes a DuckDB
-table with the spec's columns, a ``run_id BIGINT`` (the import run that last
-inserted or changed the row) and a PRIMARY KEY on the spec's key. Timestamps are
-``TIMESTAMPTZ`` (UTC). Bookkeeping tables:
+table with the spec's columns and a ``run_id BIGINT`` (the import run that last
+inserted or changed the row). Timestamps are ``TIMESTAMPTZ`` (UTC). The spec's key
+is unique in every table; it is a PRIMARY KEY except in the market-scale tables of
+:data:`UNINDEXED` (``candles``, ``snapshots``), where the ingest alone keeps it
+unique (it never inserts a key that is stored or twice): maintaining DuckDB's ART
+index for that key cost more than three times the whole bulk load (migration 2).
+Bookkeeping tables:
 
 ``schema_migrations(version, description, applied_at)``  one row per applied migration.
 ``import_runs(run_id, kind, started_at, finished_at, status, detail JSON)``  one row per ingest.
@@ -57,12 +61,29 @@ def duck_type(dtype: pl.DataType) -> str:
     raise StoreError(f"internal: no DuckDB type for Polars dtype {dtype}")
 
 
-def table_ddl(spec: TableSpec) -> str:
-    """CREATE TABLE for one canonical table: spec columns, run_id, PRIMARY KEY on the spec's key."""
+def table_ddl(spec: TableSpec, *, table: str | None = None, primary_key: bool = True) -> str:
+    """CREATE TABLE for one canonical table: spec columns, run_id and (by default) a PRIMARY KEY on the spec's key."""
     cols = [f"{q(name)} {duck_type(dtype)}" for name, dtype in spec.columns.items()]
     cols.append('"run_id" BIGINT')
-    cols.append(f"PRIMARY KEY ({', '.join(q(k) for k in spec.key)})")
-    return f"CREATE TABLE IF NOT EXISTS {q(spec.name)} (\n    " + ",\n    ".join(cols) + "\n)"
+    if primary_key:
+        cols.append(f"PRIMARY KEY ({', '.join(q(k) for k in spec.key)})")
+    return f"CREATE TABLE IF NOT EXISTS {q(table or spec.name)} (\n    " + ",\n    ".join(cols) + "\n)"
+
+
+UNINDEXED = ("candles", "snapshots")
+"""Canonical tables without a PRIMARY KEY index (their key is kept unique by the ingest, see the module doc)."""
+
+
+def _without_primary_key(spec: TableSpec) -> tuple[str, ...]:
+    """Statements rebuilding ``spec``'s table without its PRIMARY KEY (same columns, same rows, same order)."""
+    scratch = f"_cd_rebuild_{spec.name}"
+    cols = ", ".join([*(q(c) for c in spec.columns), '"run_id"'])
+    return (
+        table_ddl(spec, table=scratch, primary_key=False),
+        f"INSERT INTO {q(scratch)} ({cols}) SELECT {cols} FROM {q(spec.name)}",
+        f"DROP TABLE {q(spec.name)}",
+        f"ALTER TABLE {q(scratch)} RENAME TO {q(spec.name)}",
+    )
 
 
 _BOOKKEEPING: tuple[str, ...] = (
@@ -106,6 +127,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         1,
         "canonical tables, import bookkeeping, conflicts, feed coverage",
         tuple(table_ddl(spec) for spec in TABLES.values()) + _BOOKKEEPING,
+    ),
+    Migration(
+        2,
+        "candles and snapshots without a PRIMARY KEY index (the ingest keeps their keys unique)",
+        tuple(statement for name in UNINDEXED for statement in _without_primary_key(TABLES[name])),
     ),
 )
 """Append-only list of schema migrations, in version order."""

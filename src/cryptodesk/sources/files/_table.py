@@ -1,18 +1,28 @@
 """Shared CSV machinery for the file formats: header checks, typed columns and line-numbered errors.
 
-Every CSV format reads its content once with Polars as text columns (so nothing is
+Every CSV format reads its content with Polars as text columns (so nothing is
 guessed), checks the header, then converts the columns it needs with
 :class:`CsvTable`. A conversion that fails names the 1-based file line (the header
 is line 1) and the column of the FIRST bad row, and nothing is returned.
 Polars keeps blank lines as all-null rows, so row ``i`` is file line ``i + 2``
 (``i + 1`` without a header).
+
+The big formats first try :meth:`CsvTable.typed`: Polars' typed, multi-threaded reader
+with the file's exact column layout (numbers parsed as they are read). Such a table is
+*strict*: the first check that would fail (a missing value, a junk cell, a duplicate)
+raises :class:`Declined` instead of an error, and the format then parses the file the
+text way, which words the error. A typed read accepts exactly what the text path
+accepts (the same tokenizer splits the rows; Polars' float and integer parsers accept
+the same numbers as its string casts, and cells the typed reader cannot parse, such
+as numbers with trailing blanks, make it decline), so a file that passes is parsed to
+the same values either way (``tests/sources/files/test_typed_csv.py``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
@@ -45,6 +55,13 @@ def split_line(line: str) -> list[str]:
 def header_fields(head: str) -> list[str]:
     """The header of ``head`` as lower-case stripped names."""
     return [c.lower() for c in split_line(first_line(head))]
+
+
+class Declined(Exception):  # noqa: N818 - a signal, not an error
+    """A strict (typed) :class:`CsvTable` met a row it cannot vouch for: parse the file the text way."""
+
+
+BOM = b"\xef\xbb\xbf"
 
 
 def _ragged_line(text: str, width: int, offset: int) -> int | None:
@@ -80,7 +97,42 @@ class CsvTable:
         if names is None:
             frame = frame.rename({c: c.strip().lower() for c in frame.columns})
         self.frame = frame
+        self.strict = False
         self._pending: list[tuple[int, int, ParseError]] | None = None
+        self._texts: dict[str, pl.Series] = {}
+        """text() of a column, kept until rows are dropped (formats read some columns twice)."""
+        self._ints: dict[str, tuple[int, pl.Series]] = {}
+        """digits() of a column: its width and integers, kept until rows are dropped."""
+
+    @classmethod
+    def typed(cls, data: bytes, path: Path, schema: Mapping[str, pl.DataType], *, header: bool) -> CsvTable | None:
+        """A strict table read with Polars' typed reader, or None when the content does not read that way.
+
+        ``schema`` is the file's every column in order (lower-case names; ``pl.String`` for
+        columns the text checks must see as text). With ``header`` the first line must be
+        exactly these names (any case, blanks around them allowed). None for anything
+        else: another header, a cell that does not parse, a row with more fields.
+        """
+        if data[:3] == BOM:
+            data = data[3:]
+        if header:
+            first = data[: data.find(b"\n")] if b"\n" in data else data
+            line = first.decode("utf-8", errors="replace").rstrip("\r")
+            if [c.lower() for c in split_line(line)] != list(schema):
+                return None
+        try:
+            frame = pl.read_csv(
+                data, has_header=False, skip_rows=1 if header else 0, schema=dict(schema), raise_if_empty=False
+            )
+        except (pl.exceptions.PolarsError, ValueError):
+            return None
+        table = cls.__new__(cls)
+        table.path, table.offset, table.frame = path, 1 if header else 0, frame
+        table.strict = True
+        table._pending = None
+        table._texts = {}
+        table._ints = {}
+        return table
 
     @contextmanager
     def checks(self) -> Iterator[None]:
@@ -107,27 +159,44 @@ class CsvTable:
         return idx + 1 + self.offset
 
     def fail(self, idx: int, column: str | None, what: str) -> ParseError:
-        """A ParseError for row ``idx`` (to be raised by the caller)."""
+        """A ParseError for row ``idx`` (to be raised by the caller); a strict table raises :class:`Declined`."""
+        if self.strict:
+            raise Declined(what)
         return ParseError(self.path, what, line=self.line(idx), column=column)
 
     def require(self, columns: Sequence[str], expected: str) -> None:
         """Raise naming the first missing column and the expected header."""
         for col in columns:
             if col not in self.frame.columns:
-                raise ParseError(self.path, f"missing column {col!r}; expected a header like {expected!r}")
+                self._refuse(f"missing column {col!r}; expected a header like {expected!r}")
         if self.frame.height == 0:
-            raise ParseError(self.path, "the file has a header but no data rows")
+            self._refuse("the file has a header but no data rows")
+
+    def _refuse(self, what: str) -> None:
+        if self.strict:
+            raise Declined(what)
+        raise ParseError(self.path, what)
 
     def drop(self, mask: pl.Series) -> None:
         """Remove the rows where ``mask`` is true; errors still name the original file lines."""
         if "__row" not in self.frame.columns:
             self.frame = self.frame.with_row_index("__row")
         self.frame = self.frame.filter(~mask)
+        self._texts.clear()
+        self._ints.clear()
 
     def drop_blank(self) -> CsvTable:
         """Remove rows whose fields are all empty (lines like ``,,,,,`` or blank lines)."""
-        cols = [c for c in self.frame.columns if c != "__row"]
-        blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cols])
+        typed = [c for c, dtype in self.frame.schema.items() if dtype != pl.String and c != "__row"]
+        if any(self.frame.get_column(c).null_count() == 0 for c in typed):
+            return self  # a typed column filled on every row: no row is blank
+        blank = pl.all_horizontal(
+            [
+                pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") if dtype == pl.String else pl.col(c).is_null()
+                for c, dtype in self.frame.schema.items()
+                if c != "__row"
+            ]
+        )
         self.drop(self.frame.select(blank).to_series())
         return self
 
@@ -149,14 +218,23 @@ class CsvTable:
 
     def text(self, column: str, *, required: bool = True) -> pl.Series:
         """The stripped text of a column; empty cells are null (an error when ``required``)."""
-        s = self.frame.get_column(column).str.strip_chars()
-        s = pl.select(pl.when(s == "").then(None).otherwise(s)).to_series().alias(column)
+        s = self._texts.get(column)
+        if s is None:
+            s = self.frame.get_column(column).str.strip_chars()
+            s = pl.select(pl.when(s == "").then(None).otherwise(s)).to_series().alias(column)
+            self._texts[column] = s
         if required:
             self.flag(s.is_null(), column, "a value")
         return s
 
     def number(self, column: str, *, required: bool = True, what: str = "a number") -> pl.Series:
         """A column as Float64; empty cells are null (an error when ``required``), junk is an error."""
+        if self.frame.schema[column] == pl.Float64:  # typed read: the reader parsed it, junk declined the read
+            val = self.frame.get_column(column)
+            nan = val.is_nan()
+            if required:
+                self.flag(val.is_null() | nan, column, what)
+            return val.fill_nan(None).alias(column) if nan.any() else val.alias(column)
         raw = self.text(column, required=False)
         val = raw.cast(pl.Float64, strict=False)
         bad = val.is_null() & raw.is_not_null()
@@ -165,10 +243,37 @@ class CsvTable:
         self.flag(bad, column, what)
         return val.fill_nan(None).alias(column)
 
+    def digits(self, column: str) -> int | None:
+        """``w`` when every cell of text ``column`` is a plain ``w``-digit integer (no sign, blank or leading zero).
+
+        Such cells are their own stripped text, ``w`` characters long, so a format that checks text widths can
+        take ``w`` as every row's width; :meth:`epoch` then reuses the integers.
+        """
+        if column in self._ints:
+            return self._ints[column][0]
+        raw = self.frame.get_column(column)
+        found: tuple[int, pl.Series] | None = None
+        if raw.len() and raw.null_count() == 0:
+            width = raw.str.len_bytes()
+            w = width.min()
+            if isinstance(w, int) and w == width.max() and 0 < w < 19:
+                val = raw.cast(pl.Int64, strict=False)
+                low = val.min()
+                if val.null_count() == 0 and isinstance(low, int) and low >= 10 ** (w - 1):
+                    found = (w, val)
+        if found is None:
+            return None
+        self._ints[column] = found
+        return found[0]
+
     def epoch(self, column: str, unit: EpochUnit = "ms") -> pl.Series:
         """A column of integer epoch times (``ms``, ``us`` or ``s``) as UTC datetimes."""
-        raw = self.text(column, required=False)
-        val = raw.cast(pl.Int64, strict=False)
+        if self.frame.schema[column] == pl.Int64:  # typed read
+            val = self.frame.get_column(column)
+        elif column in self._ints:
+            val = self._ints[column][1]
+        else:
+            val = self.text(column, required=False).cast(pl.Int64, strict=False)
         self.flag(val.is_null(), column, f"an integer unix time in {unit}")
         return pl.from_epoch(val, time_unit=unit).dt.replace_time_zone("UTC").cast(UTC_TS).alias(column)
 
@@ -210,8 +315,19 @@ def null_if_zero(s: pl.Series) -> pl.Series:
     return pl.select(pl.when(s == 0).then(None).otherwise(s).alias(s.name)).to_series()
 
 
+def _strictly_increasing(s: pl.Series) -> bool:
+    """True when ``s`` has no null and each value is greater than the one before (so no value repeats)."""
+    if s.null_count() or not s.is_sorted():
+        return False
+    return not bool((s.slice(1) == s.slice(0, s.len() - 1)).any())
+
+
 def check_unique(frame: pl.DataFrame, keys: Sequence[str], path: Path, table: CsvTable | None = None) -> None:
     """Raise on the first row that repeats an earlier row's key."""
+    if len(keys) == 1 and _strictly_increasing(frame.get_column(keys[0])):
+        return
+    if frame.select(keys).hash_rows().n_unique() == frame.height:
+        return  # distinct hashes: distinct keys (equal hashes are checked exactly below)
     dup = frame.select(pl.struct(list(keys)).is_first_distinct().not_()).to_series()
     if dup.any():
         pos = int(dup.arg_max() or 0)

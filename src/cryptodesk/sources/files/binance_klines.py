@@ -14,6 +14,7 @@ the name says ``um``, ``usdm``, ``futures`` or ``perp``, else ``binance-spot``.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import ClassVar
 
@@ -22,7 +23,15 @@ import polars as pl
 from cryptodesk.core.models import Batch
 from cryptodesk.sources.base import FileFormat, ParseContext
 from cryptodesk.sources.files._assets import file_asset, name_match
-from cryptodesk.sources.files._table import CsvTable, EpochUnit, batch, check_unique, first_line, split_line
+from cryptodesk.sources.files._table import (
+    CsvTable,
+    Declined,
+    EpochUnit,
+    batch,
+    check_unique,
+    first_line,
+    split_line,
+)
 
 SOURCE = "binance"
 COLUMNS = (
@@ -30,6 +39,8 @@ COLUMNS = (
     "taker_buy_volume", "taker_buy_quote_volume", "ignore",
 )  # fmt: skip
 EXPECTED = ",".join(COLUMNS)
+SCHEMA: dict[str, pl.DataType] = {c: pl.String() if c.endswith("_time") else pl.Float64() for c in COLUMNS}
+"""The columns as the typed read parses them: the times stay text (their digit count gives the unit)."""
 _INTERVALS = {
     1: "1s", 60: "1m", 180: "3m", 300: "5m", 900: "15m", 1800: "30m", 3600: "1h", 7200: "2h", 14400: "4h",
     21600: "6h", 28800: "8h", 43200: "12h", 86400: "1d", 259200: "3d", 604800: "1w",
@@ -60,10 +71,16 @@ class BinanceKlines(FileFormat):
         return fields[:7] == list(COLUMNS[:7]) or _headerless_row(fields)
 
     def parse(self, data: bytes, ctx: ParseContext) -> list[Batch]:
-        """One candle per row."""
+        """One candle per row (typed read first, see ``_table``)."""
         head = data[:4096].decode("utf-8-sig", errors="replace")
         headerless = _headerless_row(split_line(first_line(head)))
-        table = CsvTable(data, ctx.path, names=COLUMNS if headerless else None)
+        typed = CsvTable.typed(data, ctx.path, SCHEMA, header=not headerless)
+        if typed is not None:
+            with contextlib.suppress(Declined):
+                return self._parse(typed, ctx)
+        return self._parse(CsvTable(data, ctx.path, names=COLUMNS if headerless else None), ctx)
+
+    def _parse(self, table: CsvTable, ctx: ParseContext) -> list[Batch]:
         table.require(list(COLUMNS[:9]), EXPECTED)
         table.drop_blank()
         asset = file_asset(ctx, "trading pair")
@@ -88,6 +105,9 @@ class BinanceKlines(FileFormat):
 
 def _unit(table: CsvTable) -> EpochUnit:
     """ms or µs, from the digits of the first open_time; rows with another width are errors."""
+    plain = table.digits("open_time")
+    if plain in _UNITS and table.digits("close_time") == plain:
+        return _UNITS[plain]  # every time a plain 13- (or 16-) digit integer: the checks below would all pass
     widths = {c: table.text(c, required=False).str.len_chars() for c in ("open_time", "close_time")}
     known = widths["open_time"].drop_nulls()
     first = int(known[0]) if known.len() else 13

@@ -12,17 +12,27 @@ dropped and counted in ``ctx.warnings`` rather than failing the whole file.
 
 from __future__ import annotations
 
+import contextlib
 from typing import ClassVar
 
 import polars as pl
 
 from cryptodesk.core.models import Batch
 from cryptodesk.sources.base import FileFormat, ParseContext
-from cryptodesk.sources.files._table import CsvTable, batch, check_unique, header_fields, null_if_zero
+from cryptodesk.sources.files._table import CsvTable, Declined, batch, check_unique, header_fields, null_if_zero
 
 SOURCE = "coingecko"
 HEADER = ["timestamp", "readabletimestamp", "coinid", "price", "marketcap", "totalvolume"]
 EXPECTED = "timestamp,readableTimestamp,coinId,price,marketCap,totalVolume"
+SCHEMA: dict[str, pl.DataType] = {
+    "timestamp": pl.Int64(),
+    "readabletimestamp": pl.String(),
+    "coinid": pl.String(),
+    "price": pl.Float64(),
+    "marketcap": pl.Float64(),
+    "totalvolume": pl.Float64(),
+}
+"""The file's columns as the typed read parses them."""
 
 
 class CoinGeckoAllCoins(FileFormat):
@@ -39,8 +49,14 @@ class CoinGeckoAllCoins(FileFormat):
         return fields[:1] == ["timestamp"] and {"coinid", "price", "marketcap"} <= set(fields)
 
     def parse(self, data: bytes, ctx: ParseContext) -> list[Batch]:
-        """Snapshots for every (coin, day) and one assets row per coin id."""
-        table = CsvTable(data, ctx.path)
+        """Snapshots for every (coin, day) and one assets row per coin id (typed read first, see ``_table``)."""
+        typed = CsvTable.typed(data, ctx.path, SCHEMA, header=True)
+        if typed is not None:
+            with contextlib.suppress(Declined):
+                return self._parse(typed, ctx)
+        return self._parse(CsvTable(data, ctx.path), ctx)
+
+    def _parse(self, table: CsvTable, ctx: ParseContext) -> list[Batch]:
         table.require(["timestamp", "coinid", "price"], EXPECTED)
         table.drop_blank()
         with table.checks():
