@@ -84,3 +84,14 @@ def test_previous_reach_index_equals_a_backward_scan(seed: int, n: int, ties: bo
         with np.errstate(invalid="ignore"):
             hits = np.flatnonzero(past >= x[i] if mode == "max" else past <= x[i])
         assert got[i] == (int(hits[-1]) if hits.size else -1), i
+
+
+@pytest.mark.parametrize(("seed", "n", "ties"), CASES)
+@pytest.mark.parametrize("first", [0, 1, 5, 60])
+def test_expanding_counts_at_some_rows_equal_all_rows(seed: int, n: int, ties: bool, first: int) -> None:
+    _, x = _series(seed, n, ties=ties)
+    whole, part = k.expanding_counts(x), k.expanding_counts_at(x, min(first, n))
+    rows = slice(min(first, n), None)
+    assert np.array_equal(part.valid, whole.valid)
+    assert np.array_equal(part.at_least[rows], whole.at_least[rows])
+    assert np.array_equal(part.at_most[rows], whole.at_most[rows])

@@ -80,14 +80,23 @@ def asset_history(
     volume: FloatArray,
     market_cap: FloatArray,
     source: list[str],
+    first: int = 0,
 ) -> AssetHistory:
-    """Every row's indicators of one asset (rows sorted by day, one per day, closes not null)."""
+    """Every row's indicators of one asset (rows sorted by day, one per day, closes not null).
+
+    ``first``: only rows from there on will be read (a replay of the last days of a long history); the ranks of
+    earlier rows are then not computed (their ``sigma_rarity`` is NaN), every other array is whole.
+    """
     dates = (days.astype("datetime64[D]")).astype("datetime64[D]")
     sigma = k.sigma_distance(close, SMA_SHORT)
-    counts = k.expanding_counts(sigma)
+    counts = k.expanding_counts_at(sigma, first)
     with np.errstate(invalid="ignore", divide="ignore"):
         hits = np.where(sigma >= 0, counts.at_least, counts.at_most) + 1
         rarity = np.where(np.isfinite(sigma), hits / (counts.valid + 1), np.nan)
+        rarity[: max(0, min(first, len(rarity)))] = np.nan
+    avg30 = k.trailing_mean_days(dates, volume, VOLUME_DAYS)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(avg30 > 0, volume / avg30, np.nan)  # kernels.volume_ratio, from the same average
     bases: dict[str, IntArray] = {}
     for window in WINDOWS:
         if window == "ytd":
@@ -111,8 +120,8 @@ def asset_history(
         sigma_rarity=rarity,
         rsi14=k.rsi(close, RSI_PERIOD),
         drawdown=k.drawdown(close),
-        volume_avg30=k.trailing_mean_days(dates, volume, VOLUME_DAYS),
-        volume_ratio=k.volume_ratio(dates, volume, VOLUME_DAYS),
+        volume_avg30=avg30,
+        volume_ratio=ratio,
         high_52w=k.window_extreme_index(dates, close, k.DAYS_52W, mode="max"),
         low_52w=k.window_extreme_index(dates, close, k.DAYS_52W, mode="min"),
         ath=k.running_extreme_index(close, mode="max"),

@@ -652,3 +652,30 @@ def daily_cadence_flags(days: ArrayLike, bars: int = 10, max_gap: int = 2) -> In
         windows = np.sort(sliding_window_view(gaps, bars), axis=1)
         out[bars:] = (windows[:, bars // 2] <= max_gap).astype(np.int64)
     return out
+
+
+def expanding_counts_at(values: ArrayLike, first: int) -> ExpandingCounts:
+    """:func:`expanding_counts` for the rows from ``first`` on (earlier rows get 0 counts): the same numbers.
+
+    A replay that only reads the latest rows of a long history asks for those; a few rows are counted directly
+    (``rows x history`` comparisons), many through the merge sort tree.
+    """
+    x = as_float(values)
+    n = len(x)
+    first = max(0, min(first, n))
+    if (n - first) * n > 4_000_000 or first == 0:
+        return expanding_counts(x)
+    finite = np.isfinite(x)
+    valid = np.concatenate(([0], np.cumsum(finite)[:-1])).astype(np.int64) if n else np.zeros(0, np.int64)
+    at_least = np.zeros(n, np.int64)
+    at_most = np.zeros(n, np.int64)
+    rows = np.arange(first, n)
+    before = np.arange(n)[None, :] < rows[:, None]  # j < i
+    past = np.where(finite, x, np.nan)[None, :]
+    current = x[rows][:, None]
+    with np.errstate(invalid="ignore"):
+        at_least[rows] = np.count_nonzero(before & (past >= current), axis=1)
+        at_most[rows] = np.count_nonzero(before & (past <= current), axis=1)
+    at_least[rows[~finite[rows]]] = 0
+    at_most[rows[~finite[rows]]] = 0
+    return ExpandingCounts(valid, at_least, at_most)

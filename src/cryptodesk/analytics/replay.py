@@ -163,6 +163,7 @@ class AnalysisReplay:
         self.book = book
         self._histories: dict[str, AssetHistory] = {}
         self._names = asset_names(book.timeline.frames.assets)
+        self._start_us = micros(book.timeline.start)
 
     def history(self, asset_id: str) -> AssetHistory | None:
         """The asset's row histories (None when the book has no rows for it)."""
@@ -171,8 +172,15 @@ class AnalysisReplay:
             s = self.book.assets.get(asset_id)
             if s is None:
                 return None
+            first = max(0, s.rows_at(self._start_us) - 1)  # no moment of the timeline reads an earlier row
             h = asset_history(
-                asset_id, days=s.days, close=s.close, volume=s.volume, market_cap=s.market_cap, source=s.source
+                asset_id,
+                days=s.days,
+                close=s.close,
+                volume=s.volume,
+                market_cap=s.market_cap,
+                source=s.source,
+                first=first,
             )
             self._histories[asset_id] = h
         return h

@@ -180,6 +180,7 @@ class Desk:
         parsed with the built-in registry plus what earlier files of the same import taught it,
         whatever the store holds.
         """
+        self._live = None  # what the desk's timeline holds may change
         if self._store is not None and self._read_only is False:
             return self._store, False
         self.close()

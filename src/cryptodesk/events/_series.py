@@ -14,7 +14,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
-from typing import Protocol, overload
+from typing import Any, Protocol, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +30,7 @@ TOTAL = "total_market_cap"
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+_V = TypeVar("_V")
 
 
 class Whole:
@@ -41,6 +42,7 @@ class Whole:
         self._arrays: dict[Hashable, FloatArray] = {}
         self._indices: dict[Hashable, IntArray] = {}
         self._counts: dict[Hashable, k.ExpandingCounts] = {}
+        self._values: dict[Hashable, Any] = {}
 
     def array(self, key: Hashable, kernel: Callable[[DailySeries], FloatArray]) -> FloatArray:
         """``kernel`` of the full series (computed once)."""
@@ -54,10 +56,17 @@ class Whole:
             self._indices[key] = kernel(self.series)
         return self._indices[key]
 
+    def value(self, key: Hashable, make: Callable[[DailySeries], _V]) -> _V:
+        """Any value computed from the full series (once), e.g. several arrays made together."""
+        if key not in self._values:
+            self._values[key] = make(self.series)
+        value: _V = self._values[key]
+        return value
+
     def counts(self, key: Hashable, kernel: Callable[[DailySeries], FloatArray]) -> k.ExpandingCounts:
         """:func:`kernels.expanding_counts` of :meth:`array`: each row's rank among the rows before it."""
         if key not in self._counts:
-            self._counts[key] = k.expanding_counts(self.array(key, kernel))
+            self._counts[key] = k.expanding_counts_at(self.array(key, kernel), self.series.first_row)
         return self._counts[key]
 
 
@@ -113,6 +122,9 @@ class DailySeries:
     source: str
     whole: Whole | None = field(default=None, compare=False, repr=False)
     """Set on the prefixes a replay hands out: the full series they are prefixes of, with its cached arrays."""
+    first_row: int = field(default=0, compare=False, repr=False)
+    """On a replay's full series: no prefix it hands out ends before this bar, so whole-series kernels that are
+    costly per bar (a window per bar) may leave the bars before it undefined."""
 
     @classmethod
     def from_dates(

@@ -43,15 +43,27 @@ def daily_sigma(series: DailySeries, window: int) -> tuple[float, int] | None:
         sigma, count = k.log_return_sigma(series.days, series.close, window, [n - 1])
         s, c = float(sigma[0]), int(count[0])
     else:
-        s = float(series.derived(("move_sigma", window), lambda w: _sigmas(w, window)[0])[-1])
-        c = int(series.derived_index(("move_sigma_n", window), lambda w: _sigmas(w, window)[1])[-1])
+        sigmas, counts = _replayed_sigmas(series, window)
+        s, c = float(sigmas[-1]), int(counts[-1])
     if c < max(2, window // 2):
         return None
     return s, c
 
 
 def _sigmas(series: DailySeries, window: int) -> tuple[FloatArray, IntArray]:
-    return k.log_return_sigma(series.days, series.close, window, np.arange(len(series)))
+    """σ and return counts of every bar of a replay's full series from its ``first_row`` on (NaN and 0 before)."""
+    n = len(series)
+    sigma, count = np.full(n, np.nan), np.zeros(n, np.int64)
+    rows = np.arange(min(series.first_row, n), n)
+    sigma[rows], count[rows] = k.log_return_sigma(series.days, series.close, window, rows)
+    return sigma, count
+
+
+def _replayed_sigmas(series: DailySeries, window: int) -> tuple[FloatArray, IntArray]:
+    """:func:`_sigmas` of the full series ``series`` is a prefix of, cut to its length (computed once)."""
+    assert series.whole is not None
+    sigma, count = series.whole.value(("move_sigmas", window), lambda w: _sigmas(w, window))
+    return sigma[: len(series)], count[: len(series)]
 
 
 def move_event(
@@ -120,8 +132,7 @@ def move_rows(series: DailySeries, window: int, min_sigma: float) -> BoolArray:
     out = np.zeros(n, dtype=bool)
     if n < 2:
         return out
-    sigma = series.derived(("move_sigma", window), lambda w: _sigmas(w, window)[0])
-    count = series.derived_index(("move_sigma_n", window), lambda w: _sigmas(w, window)[1])
+    sigma, count = _replayed_sigmas(series, window) if series.whole is not None else _sigmas(series, window)
     enough = (count >= max(2, window // 2)) & (sigma > 0)
     close, days = series.close, series.days
     for d in WINDOWS_DAYS:

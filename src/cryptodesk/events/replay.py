@@ -39,13 +39,15 @@ class ReplayedSeries:
         self.book = book
         self._whole: dict[str, tuple[DailySeries, Whole, BookSeries]] = {}
 
-    def _get(self, subject: str) -> tuple[DailySeries, Whole, BookSeries] | None:
+    def _get(self, subject: str, t_us: int) -> tuple[DailySeries, Whole, BookSeries] | None:
+        """The subject's whole series, made on its first request (at ``t_us``: no later prefix is shorter)."""
         got = self._whole.get(subject)
         if got is None:
             b = self.book.total if subject == TOTAL else self.book.assets.get(subject)
             if b is None:
                 return None
-            series = DailySeries(subject, b.days, b.close, b.high, b.low, b.volume, b.source[-1])
+            first = max(0, b.rows_at(t_us) - 1)
+            series = DailySeries(subject, b.days, b.close, b.high, b.low, b.volume, b.source[-1], first_row=first)
             got = self._whole[subject] = (series, Whole(series), b)
         return got
 
@@ -55,7 +57,7 @@ class ReplayedSeries:
 
     def prefix(self, subject: str, t_us: int) -> DailySeries | None:
         """``subject``'s bars known at ``t_us`` (None when none is)."""
-        got = self._get(subject)
+        got = self._get(subject, t_us)
         if got is None:
             return None
         series, whole, b = got
