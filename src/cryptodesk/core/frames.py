@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cached_property
 
 import polars as pl
 
@@ -173,11 +174,22 @@ class MarketTimeline:
     frames: MarketFrames
     intraday_days: int | None = None
 
+    @cached_property
+    def asset_ids(self) -> frozenset[str]:
+        """Every asset id in the timeline's per-asset frames."""
+        f = self.frames
+        ids: set[str] = set()
+        for frame in (f.daily, f.intraday, f.points, f.liquidations, f.assets):
+            ids.update(str(a) for a in frame.get_column("asset_id").unique().to_list() if a is not None)
+        return frozenset(ids)
+
     def at(self, as_of: datetime, assets: Collection[str] | None = None) -> MarketFrames:
         """The frames known at ``as_of`` (``start <= as_of <= end``), limited to ``assets`` when given."""
         if not self.start <= as_of <= self.end:
             raise ValueError(f"as_of {as_of.isoformat()} is outside the timeline {self.start} .. {self.end}")
         f = self.frames
+        if assets is not None and self.asset_ids.issubset(assets):
+            assets = None  # every asset of the timeline: nothing to filter
         t = pl.lit(as_of, dtype=UTC_TS)
         current = (pl.col("valid_from") <= t) & (pl.col("valid_to").is_null() | (pl.col("valid_to") > t))
         mine = pl.lit(True) if assets is None else pl.col("asset_id").is_in(list(assets))

@@ -14,7 +14,7 @@ import json
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
@@ -39,6 +39,7 @@ from cryptodesk.desk.charts import (
     render_figure,
 )
 from cryptodesk.desk.core import Desk
+from cryptodesk.desk.renders import RenderQueue, Slot
 from cryptodesk.desk.replay import replay
 from cryptodesk.writer import phrasing as ph
 from cryptodesk.writer.render import to_json
@@ -160,29 +161,27 @@ def _pages(
     snaps: Iterator[tuple[date, Snapshot]], out_dir: Path, *, charts: bool, pool: Executor | None
 ) -> Iterator[LogEntry]:
     """Each day's page written, in date order; with a pool its charts render while later days are prepared."""
-    pending: deque[tuple[date, Snapshot, list[tuple[FigurePlan, Chart]], list[Future[bytes]]]] = deque()
+    if not charts or pool is None:
+        for day, snap in snaps:
+            figs = [placed(plan, spec, render_figure(spec)) for plan, spec in figure_specs(snap)] if charts else None
+            yield _write_day(out_dir, day, snap, figs)
+        return
+    queue = RenderQueue(pool, REMOTE_RENDER, render_figure)
+    pending: deque[tuple[date, Snapshot, list[tuple[FigurePlan, Chart, Slot]]]] = deque()
     for day, snap in snaps:
-        if not charts:
-            yield _write_day(out_dir, day, snap, None)
-            continue
-        specs = figure_specs(snap)
-        if pool is None:
-            yield _write_day(out_dir, day, snap, [placed(plan, spec, render_figure(spec)) for plan, spec in specs])
-            continue
-        pending.append((day, snap, specs, [pool.submit(REMOTE_RENDER, spec) for _plan, spec in specs]))
-        while len(pending) > AHEAD or (pending and all(f.done() for f in pending[0][3])):
-            yield _finish(out_dir, pending.popleft())
+        pending.append((day, snap, [(plan, spec, queue.add(spec)) for plan, spec in figure_specs(snap)]))
+        while len(pending) > AHEAD or (pending and all(slot.done.is_set() for _p, _s, slot in pending[0][2])):
+            yield _finish(out_dir, queue, pending.popleft())
     while pending:
-        yield _finish(out_dir, pending.popleft())
+        yield _finish(out_dir, queue, pending.popleft())
 
 
-def _finish(out_dir: Path, job: tuple[date, Snapshot, list[tuple[FigurePlan, Chart]], list[Future[bytes]]]) -> LogEntry:
-    """Write a day whose charts were sent to the render processes; a chart none of them has started yet is
-    rendered here instead (so this process, done with its own work, shares the rendering that is left)."""
-    day, snap, specs, futures = job
-    images = [render_figure(spec) if f.cancel() else f.result() for (_p, spec), f in zip(specs, futures, strict=True)]
-    rendered = [placed(plan, spec, image) for (plan, spec), image in zip(specs, images, strict=True)]
-    return _write_day(out_dir, day, snap, rendered)
+def _finish(
+    out_dir: Path, queue: RenderQueue, job: tuple[date, Snapshot, list[tuple[FigurePlan, Chart, Slot]]]
+) -> LogEntry:
+    """Write a day whose charts were queued (this process renders queued charts while it waits for them)."""
+    day, snap, figures = job
+    return _write_day(out_dir, day, snap, [placed(plan, spec, queue.image(slot)) for plan, spec, slot in figures])
 
 
 def _write_day(out_dir: Path, day: date, snap: Snapshot, rendered: list[Figure] | None) -> LogEntry:
@@ -190,7 +189,9 @@ def _write_day(out_dir: Path, day: date, snap: Snapshot, rendered: list[Figure] 
     page = report_page(snap.story) if rendered is None else html_report(snap, rendered=rendered)
     name = f"{day.isoformat()}.html"
     _write(out_dir / name, page)
-    _write(out_dir / f"{day.isoformat()}.json", json.dumps(to_json(snap.story), indent=1, ensure_ascii=False))
+    _write(
+        out_dir / f"{day.isoformat()}.json", json.dumps(to_json(snap.story), ensure_ascii=False, separators=(",", ":"))
+    )
     figures = page.count('<figure class="chart"')
     return LogEntry(day, name, snap.story.headline, describe_event(lead_event(snap.story)), figures)
 
