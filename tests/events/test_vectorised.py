@@ -13,7 +13,7 @@ import pytest
 
 from cryptodesk.events._series import DailySeries
 from cryptodesk.events.base import empirical_frequency, frequency_at_least
-from cryptodesk.events.levels import MAX_LEVELS_SCANNED, last_time_beyond, levels_crossed, roundness
+from cryptodesk.events.levels import MAX_LEVELS_SCANNED, last_time_beyond, last_times_beyond, levels_crossed, roundness
 from cryptodesk.events.moves import daily_sigma
 from cryptodesk.events.relative import gap_history, series_return
 from cryptodesk.events.volume import volume_ratios
@@ -150,3 +150,6 @@ def test_last_time_beyond_equals_one_scan(seed: int, n: int) -> None:
     for level in levels:
         for up in (True, False):
             assert last_time_beyond(series, level, up) == reference_last_time_beyond(series, level, up)
+    for up in (True, False):  # every level at once, as cross_events asks
+        want = [reference_last_time_beyond(series, level, up) for level in levels]
+        assert last_times_beyond(series, levels, up) == want

@@ -11,9 +11,10 @@ ending at row ``i``, ranks over rows ``0..i``); ``tests/analytics/test_history.p
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -62,14 +63,21 @@ class AssetHistory:
     ath: IntArray
     atl: IntArray
     change_base: dict[str, IntArray]
+    first: int = 0
+    """The first row any state is read at (see :func:`asset_history`)."""
 
     def __len__(self) -> int:
         return len(self.days)
 
     @cached_property
     def rows(self) -> _Rows:
-        """The histories as Python values (built on first use)."""
+        """The histories as Python values from row ``first`` on (built on first use)."""
         return _Rows(self)
+
+    def cap_at(self, i: int) -> float | None:
+        """The market cap of row ``i`` (None when unknown or not positive)."""
+        cap = float(self.market_cap[i])
+        return cap if cap > 0 and math.isfinite(cap) else None
 
 
 def asset_history(
@@ -127,6 +135,7 @@ def asset_history(
         ath=k.running_extreme_index(close, mode="max"),
         atl=k.running_extreme_index(close, mode="min"),
         change_base=bases,
+        first=max(0, first),
     )
 
 
@@ -135,24 +144,38 @@ def day_of(n: int | np.integer) -> date:
     return EPOCH + timedelta(days=int(n))
 
 
+@lru_cache(maxsize=65536)
+def _date(n: int) -> date:
+    return EPOCH + timedelta(days=n)
+
+
 class _Rows:
-    """An :class:`AssetHistory` as Python values (None where undefined), for building states row by row."""
+    """An :class:`AssetHistory` as Python values (None where undefined), for building states row by row.
+
+    The per-row figures are converted from row ``first`` on (index ``i - first``); closes and dates, which changes
+    and extremes read at any earlier row, are whole.
+    """
 
     def __init__(self, h: AssetHistory) -> None:
-        self.dates = [EPOCH + timedelta(days=d) for d in h.days.tolist()]
+        a = self.first = min(h.first, max(0, len(h) - 1))
+        self.days: list[int] = h.days.tolist()
         self.close: list[float] = h.close.tolist()
-        self.sma50, self.sma200 = _optional(h.sma50), _optional(h.sma200)
-        self.sigma, self.rarity, self.rsi = _optional(h.sigma), _optional(h.sigma_rarity), _optional(h.rsi14)
-        self.drawdown, self.volume = _optional(h.drawdown), _optional(h.volume)
-        self.avg30, self.ratio = _optional(h.volume_avg30), _optional(h.volume_ratio)
+        self.sma50, self.sma200 = _optional(h.sma50[a:]), _optional(h.sma200[a:])
+        self.sigma, self.rarity = _optional(h.sigma[a:]), _optional(h.sigma_rarity[a:])
+        self.rsi = _optional(h.rsi14[a:])
+        self.drawdown, self.volume = _optional(h.drawdown[a:]), _optional(h.volume[a:])
+        self.avg30, self.ratio = _optional(h.volume_avg30[a:]), _optional(h.volume_ratio[a:])
         with np.errstate(invalid="ignore"):
-            self.cap = _optional(np.where(h.market_cap > 0, h.market_cap, np.nan))
-        self.hi52, self.lo52 = h.high_52w.tolist(), h.low_52w.tolist()
-        self.ath, self.atl = h.ath.tolist(), h.atl.tolist()
-        self.bases = [(w, h.change_base[w].tolist()) for w in WINDOWS]
+            self.cap = _optional(np.where(h.market_cap[a:] > 0, h.market_cap[a:], np.nan))
+        self.hi52, self.lo52 = h.high_52w[a:].tolist(), h.low_52w[a:].tolist()
+        self.ath, self.atl = h.ath[a:].tolist(), h.atl[a:].tolist()
+        self.bases = [(w, h.change_base[w][a:].tolist()) for w in WINDOWS]
+
+    def date(self, j: int) -> date:
+        return _date(self.days[j])
 
     def extreme(self, j: int) -> Extreme | None:
-        return None if j < 0 else Extreme(self.close[j], self.dates[j])
+        return None if j < 0 else Extreme(self.close[j], _date(self.days[j]))
 
 
 def _optional(values: FloatArray) -> list[float | None]:
@@ -171,17 +194,20 @@ def state_at(
 ) -> AssetState:
     """The :class:`AssetState` of ``h``'s asset when row ``i`` was its latest (``asset_state`` of rows ``0..i``)."""
     r = h.rows
+    if i < r.first:
+        raise IndexError(f"{h.asset_id}: row {i} is before the history's first read row {r.first}")
     close = r.close[i]
-    close_date = r.dates[i]
+    close_date = r.date(i)
     source = h.source[i]
     price, when, price_source = last_price(latest, close, close_date, source)
-    sma50, sma200 = r.sma50[i], r.sma200[i]
+    o = i - r.first
+    sma50, sma200 = r.sma50[o], r.sma200[o]
     changes: dict[str, Change] = {}
     for window, base_rows in r.bases:
-        j = base_rows[i]
+        j = base_rows[o]
         if j >= 0:
             base = r.close[j]
-            changes[window] = Change(window, close / base - 1.0, base, r.dates[j], close, close_date)
+            changes[window] = Change(window, close / base - 1.0, base, r.date(j), close, close_date)
     return AssetState(
         asset_id=h.asset_id,
         symbol=symbol,
@@ -197,18 +223,18 @@ def state_at(
         sma200=sma200,
         dist_sma50_pct=None if sma50 is None or sma50 <= 0 else close / sma50 - 1.0,
         dist_sma200_pct=None if sma200 is None or sma200 <= 0 else close / sma200 - 1.0,
-        dist_sma50_sigma=r.sigma[i],
-        sigma_rarity=r.rarity[i],
-        rsi14=r.rsi[i],
-        high_52w=r.extreme(r.hi52[i]),
-        low_52w=r.extreme(r.lo52[i]),
-        ath=r.extreme(r.ath[i]),
-        atl=r.extreme(r.atl[i]),
-        drawdown_from_ath=r.drawdown[i],
-        volume=r.volume[i],
-        volume_avg30=r.avg30[i],
-        volume_ratio=r.ratio[i],
-        market_cap=r.cap[i],
+        dist_sma50_sigma=r.sigma[o],
+        sigma_rarity=r.rarity[o],
+        rsi14=r.rsi[o],
+        high_52w=r.extreme(r.hi52[o]),
+        low_52w=r.extreme(r.lo52[o]),
+        ath=r.extreme(r.ath[o]),
+        atl=r.extreme(r.atl[o]),
+        drawdown_from_ath=r.drawdown[o],
+        volume=r.volume[o],
+        volume_avg30=r.avg30[o],
+        volume_ratio=r.ratio[o],
+        market_cap=r.cap[o],
         intraday=intraday,
     )
 

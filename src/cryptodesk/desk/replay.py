@@ -100,7 +100,7 @@ class _Replay:
         prefixes = self.series.at(moment, universe)
         narrow = self.prefilter.narrowing(prefixes)
         rows = self.analyses.rows_at(moment, universe)
-        caps = [(a, self.analyses.history_of(a).rows.cap[i]) for a, i in rows.items()]
+        caps = [(a, self.analyses.history_of(a).cap_at(i)) for a, i in rows.items()]
         # States only where a detector reads them: the assets extension may report, and the relative pairs.
         wanted = sorted({a for a in rows if a in _PAIRS or self.prefilter.extended(a, prefixes, _SIGMA_MIN)})
         analysis = Analysis(as_of=moment, market=None, assets=self.analyses.states_at(moment, wanted))
@@ -172,14 +172,15 @@ def replay_events(
     object (as-of, asset kinds, liquidations, coverage), and each runs only on the subjects a whole-series
     prefilter says it can report (``events.replay.Prefilter``). Otherwise this is :func:`replay`.
 
-    A replay of at least :data:`PARALLEL_MOMENTS` moments runs in ``workers`` processes (default: one per core),
-    each replaying a consecutive part of the period with a read-only desk of its own, when the desk's detectors are
-    the ones a new desk loads (none registered at run time). The events are the same either way.
+    A replay of at least :data:`PARALLEL_MOMENTS` moments runs in ``workers`` processes (default: one per core):
+    this one and ``workers - 1`` spawned ones, each replaying a consecutive part of the period with a read-only
+    store, when the desk's detectors are the ones a new desk loads (none registered at run time). The events are
+    the same either way.
     """
     if not moments:
         return
     count = (os.cpu_count() or 1) if workers is None else workers
-    if count > 1 and len(moments) >= PARALLEL_MOMENTS and _reloadable(desk):
+    if count > 1 and len(moments) >= max(PARALLEL_MOMENTS, count) and _reloadable(desk):
         yield from _in_processes(desk, list(moments), tz, count)
         return
     utc_moments, universes, tz_name = _plan(desk, moments, tz)
@@ -205,14 +206,28 @@ def _reloadable(desk: Desk) -> bool:
 def _in_processes(
     desk: Desk, moments: list[datetime], tz: str | None, workers: int
 ) -> Iterator[tuple[datetime, list[Event]]]:
-    """Consecutive parts of ``moments`` replayed in ``workers`` spawned processes, yielded in order."""
-    size = -(-len(moments) // workers)
-    parts = [moments[i : i + size] for i in range(0, len(moments), size)]
-    desk.close()  # the workers open the store read-only; this desk reopens it on its next use
-    with ProcessPoolExecutor(len(parts), mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(_events_part, desk.settings, part, tz) for part in parts]
+    """Consecutive parts of ``moments`` replayed by this process (the first part) and ``workers - 1`` spawned ones
+    (the others), yielded in order.
+
+    This process takes a larger part (:data:`OWN_SHARE` times a worker's): a worker also pays its start-up and the
+    pickling of its events, which this process then reads.
+    """
+    weights = [OWN_SHARE] + [1.0] * (workers - 1)
+    bounds = [round(len(moments) * sum(weights[:i]) / sum(weights)) for i in range(workers + 1)]
+    parts = [moments[a:b] for a, b in itertools.pairwise(bounds) if b > a]
+    desk.close()  # every process opens the store read-only; this desk reopens it on its next use
+    pool = ProcessPoolExecutor(len(parts) - 1, mp_context=get_context("spawn"))
+    try:
+        futures = [pool.submit(_events_part, desk.settings, part, tz) for part in parts[1:]]
+        yield from replay_events(desk, parts[0], tz=tz, workers=1)
         for future in futures:
             yield from future.result()
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+OWN_SHARE = 1.25
+"""This process's part of a split replay, relative to a worker's."""
 
 
 def _events_part(settings: Settings, moments: list[datetime], tz: str | None) -> list[tuple[datetime, list[Event]]]:

@@ -88,13 +88,38 @@ def last_time_beyond(series: DailySeries, level: float, up: bool) -> date | None
     Searched backwards in growing blocks (64, 512, ... bars): a level is usually crossed near where it was
     before, so the answer is mostly in the latest bars, and a long history is only scanned for a long-unseen level.
     """
-    end = len(series.close) - 1  # the bars before the latest
-    width = 64
+    return last_times_beyond(series, [level], up)[0]
+
+
+def last_times_beyond(series: DailySeries, levels: list[float], up: bool) -> list[date | None]:
+    """:func:`last_time_beyond` of each of ``levels``: the latest 64 bars compared with every level at once, then
+    the growing blocks before them for the levels not found there."""
+    close = series.close
+    end = len(close) - 1  # the bars before the latest
+    out: list[date | None] = [None] * len(levels)
+    if end <= 0 or not levels:
+        return out
+    start = max(0, end - 64)
+    block = close[start:end]
+    grid = np.asarray(levels)[:, None]
+    hits: BoolArray = np.asarray(block >= grid if up else block < grid, dtype=bool)
+    found: list[bool] = np.asarray(hits.any(axis=1), dtype=bool).tolist()
+    last = block.size - 1 - np.argmax(hits[:, ::-1], axis=1)
+    for i, level in enumerate(levels):
+        if found[i]:
+            out[i] = series.dates[start + int(last[i])]
+        elif start > 0:
+            out[i] = _beyond_before(series, level, up, start)
+    return out
+
+
+def _beyond_before(series: DailySeries, level: float, up: bool, end: int) -> date | None:
+    """The last bar before ``end`` on the new side of ``level``, in blocks of 512, 4096, ... bars backwards."""
+    width = 512
     while end > 0:
         start = max(0, end - width)
         block = series.close[start:end]
-        with np.errstate(invalid="ignore"):
-            hits = np.flatnonzero(block >= level if up else block < level)
+        hits = np.flatnonzero(block >= level if up else block < level)
         if hits.size:
             return series.dates[start + int(hits[-1])]
         end, width = start, width * 8
@@ -112,8 +137,7 @@ def cross_events(series: DailySeries, frames: MarketFrames, params: DetectParams
     up = close > prev
     today = series.dates[-1]
     events: list[Event] = []
-    for lv in levels:
-        beyond = last_time_beyond(series, lv.value, up)
+    for lv, beyond in zip(levels, last_times_beyond(series, [lv.value for lv in levels], up), strict=True):
         days = (today - (beyond if beyond is not None else series.dates[0])).days
         events.append(
             Event(

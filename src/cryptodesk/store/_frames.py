@@ -60,13 +60,19 @@ def _asset_filter(assets: list[str] | None, column: str = "asset_id") -> str:
     return "" if assets is None else f" AND {column} IN (SELECT unnest($assets::VARCHAR[]))"
 
 
-def daily_rows_sql(assets: list[str] | None, *, bounded: bool = True) -> str:
+def daily_rows_sql(assets: list[str] | None, *, bounded: bool = True, since: str | None = None) -> str:
     """Every source's unmerged daily rows (asset_id, source, date, close, ... , _pref, _kind, _venue).
 
-    With ``bounded`` only rows available at ``$as_of`` are kept.
+    With ``bounded`` only rows available at ``$as_of`` are kept. ``since`` (an SQL date expression) leaves out the
+    rows of earlier dates, and some of the day before, at the scan (where DuckDB skips whole row groups by their
+    time ranges); the caller still filters on ``date`` exactly.
     """
     snap_cut = " AND ts <= $as_of" if bounded else ""
     candle_cut = " AND open_time + INTERVAL 1 DAY <= $as_of" if bounded else ""
+    if since is not None:
+        start = f"CAST(CAST({since} AS DATE) AS TIMESTAMPTZ)"
+        snap_cut += f" AND ts >= {start}"  # a snapshot at D 00:00 is day D - 1
+        candle_cut += f" AND open_time >= {start}"
     return f"""
     SELECT asset_id, source, 0 AS _kind, '' AS _venue, CAST(ts AS DATE) - 1 AS date,
            price AS close, CAST(NULL AS DOUBLE) AS high, CAST(NULL AS DOUBLE) AS low,
@@ -193,7 +199,7 @@ def assets_sql(assets: list[str] | None) -> str:
 
 UNIVERSE_SQL: Final = f"""
 WITH recent AS (
-    SELECT asset_id, market_cap FROM ({daily_rows_sql(None)})
+    SELECT asset_id, market_cap FROM ({daily_rows_sql(None, since="CAST($as_of AS DATE) - $fresh_days")})
     WHERE date >= CAST($as_of AS DATE) - $fresh_days
 )
 SELECT asset_id FROM recent GROUP BY asset_id

@@ -124,7 +124,8 @@ def load_timeline(
 UNIVERSES_SQL: Final = f"""
 WITH moments AS (SELECT m, CAST(m AS DATE) AS day FROM (SELECT unnest($moments::TIMESTAMPTZ[]) AS m)),
 per AS (
-    SELECT asset_id, date, available_at, max(market_cap) AS cap FROM ({daily_rows_sql(None)})
+    SELECT asset_id, date, available_at, max(market_cap) AS cap
+    FROM ({daily_rows_sql(None, since="CAST($first AS DATE) - $fresh_days")})
     WHERE date >= CAST($first AS DATE) - $fresh_days
     GROUP BY ALL
 ),

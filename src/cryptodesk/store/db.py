@@ -267,7 +267,9 @@ class Store:
 
 
 def _set_utc(con: duckdb.DuckDBPyConnection) -> None:
-    """Set the session TimeZone to UTC (without ICU, DuckDB already works in UTC and refuses the setting)."""
+    """Set the session TimeZone to UTC (without ICU, DuckDB already works in UTC and refuses the setting), and turn
+    DuckDB's own progress bar off (cryptodesk draws its own; servers and worker processes must not write to stdout)."""
+    run(con, "SET enable_progress_bar = false")
     with contextlib.suppress(duckdb.InvalidInputException, duckdb.CatalogException):
         run(con, "SET TimeZone = 'UTC'")
 

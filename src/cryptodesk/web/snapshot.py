@@ -134,9 +134,7 @@ class SnapshotReader:
             raise StoreError(f"{self.source}: changed while being copied")
         desk = Desk(self.settings.model_copy(update={"db": dest}))
         try:
-            with contextlib.suppress(Exception):  # a server must not draw progress bars on stdout
-                desk.store().con.execute("SET enable_progress_bar = false")
-            desk.store()
+            desk.store()  # (the store draws no DuckDB progress bars: a server must not write to stdout)
         except BaseException:
             desk.close()
             for p in (dest, _wal(dest)):
