@@ -102,12 +102,6 @@ and the merge's joins spill to ``<store>.tmp`` instead of growing the process. R
 already stored): peak RSS 4.6 GB with it, over 6 GB (stopped) without."""
 
 
-PARALLEL_APPEND_ROWS = 4 * 122_880
-"""A batch of at least this many rows (four DuckDB row groups) is appended with all of DuckDB's threads: one
-Parquet file of dataset QM's 641,756 rows (1.6M rows of a 1,000-coin daily file measured: 0.37 s with two
-threads, 0.53 to 0.72 s with one, and less CPU, the commit writing fewer pending row groups)."""
-
-
 def _bytes(text: str) -> int | None:
     """Bytes of a DuckDB size setting such as ``'18.6 GiB'`` or ``'3.0 GB'`` (None when it does not read)."""
     match = re.fullmatch(r"\s*([\d.]+)\s*([KMGTP]?)(i?)B\s*", text, flags=re.IGNORECASE)
@@ -190,13 +184,10 @@ class IngestSession:
             data = data.append_column("_ord", pa.array(order))
             insert = f"INSERT INTO {stage.table} SELECT {select}, _ord, _h"
         stage.rows += p.rows
-        if p.rows < PARALLEL_APPEND_ROWS:
-            if "threads" not in self._saved:
-                # appends run on one DuckDB thread: a file's rows are too few to share (a second thread only spun,
-                # ~35% more CPU, measured), and the caller parses the next file meanwhile; commit gives them back
-                self._setting("threads", "1")
-        else:
-            self.restore("threads")
+        if "threads" not in self._saved:
+            # appends run on one DuckDB thread: a file's rows are too few to share (a second thread only spun,
+            # ~35% more CPU, measured), and the caller parses the next file meanwhile; commit gives them back
+            self._setting("threads", "1")
         self._con.register("_cd_batch", data)
         try:
             run(self._con, f"{insert} FROM _cd_batch", params or None)
