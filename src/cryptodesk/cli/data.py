@@ -34,13 +34,16 @@ if TYPE_CHECKING:
 @app.command("import")
 def import_cmd(
     paths: Annotated[
-        list[Path], typer.Argument(help="Files or folders (read recursively; .gz is read transparently).")
+        list[Path],
+        typer.Argument(help="CSV, JSON or Parquet files, or folders (read recursively; .gz is read transparently)."),
     ],
     asset: Annotated[
         str | None, typer.Option(help="Asset of files whose content does not name it (e.g. bitcoin, BTC-USD).")
     ] = None,
 ) -> None:
     """Import market data files into the store, detecting each file's format from its content.
+
+    A Parquet file whose column names are a supported CSV format's header is read as that CSV.
 
     A folder written by `cryptodesk export --format parquet` (a lake, with its
     _cryptodesk_lake.json marker) is read back table by table.
@@ -266,9 +269,12 @@ def doctor(fmt: Annotated[TableFormat, typer.Option("--format", help="Output for
 
 @app.command()
 def formats() -> None:
-    """List the supported file formats (detected from content)."""
+    """List the supported file formats (detected from content).
+
+    The parquet column marks the formats also read from Parquet files with the same columns.
+    """
     desk = _desk()
-    table = Table("format", "source", "tables", "description")
+    table = Table("format", "source", "tables", "parquet", "description")
     for f in desk.formats:
-        table.add_row(f.name, f.source, ", ".join(f.tables), f.description)
+        table.add_row(f.name, f.source, ", ".join(f.tables), "yes" if f.reads_parquet else "", f.description)
     out.print(table)

@@ -61,7 +61,8 @@ class UnknownFormatError(InputError):
 class ParseError(InputError):
     """A file in a known format has a malformed row or field.
 
-    The message always names the file and, where known, the line and column.
+    The message always names the file and, where known, the line (of a text file) or
+    the 1-based data row (of a Parquet file) and the column.
     """
 
     def __init__(
@@ -72,15 +73,19 @@ class ParseError(InputError):
         line: int | None = None,
         column: str | None = None,
         hint: str | None = None,
+        row: int | None = None,
     ) -> None:
         where = str(path)
         if line is not None:
             where += f", line {line}"
+        if row is not None:
+            where += f", row {row}"
         if column is not None:
             where += f", column {column!r}"
         super().__init__(f"{where}: {what}", hint=hint or "Nothing from this file was stored; fix it and import again.")
         self.path = str(path)
         self.line = line
+        self.row = row
         self.column = column
 
 

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from cryptodesk.check.model import CheckResult
     from cryptodesk.desk.replay import LiveReplay, Moment
 
-DATA_SUFFIXES = {".csv", ".json", ".tsv", ".txt", ".gz"}
+DATA_SUFFIXES = {".csv", ".json", ".tsv", ".txt", ".gz", ".parquet"}
 
 
 @dataclass(frozen=True)
@@ -336,10 +336,15 @@ class Desk:
 
 
 def _expand(paths: Iterable[Path]) -> Iterable[tuple[Path, bool]]:
+    """Files named and the data files of folders; a lake's files (``cryptodesk import`` reads lakes whole) are not."""
+    from cryptodesk.store.lake import LAKE_MARKER
+
     for p in paths:
         if p.is_dir():
+            lakes = [m.parent for m in p.rglob(LAKE_MARKER)]
             for child in sorted(p.rglob("*")):
-                if child.is_file() and not child.name.startswith(".") and child.suffix.lower() in DATA_SUFFIXES:
+                data_file = child.is_file() and not child.name.startswith(".") and child.suffix.lower() in DATA_SUFFIXES
+                if data_file and not any(child.is_relative_to(lake) for lake in lakes):
                     yield child, False
         elif p.exists():
             yield p, True

@@ -3,9 +3,12 @@
 A source is *query -> extract -> transform into canonical records*. For files
 the query is the path, extraction reads the bytes (``.gz`` transparently) and
 ``FileFormat.parse`` transforms them into :class:`~cryptodesk.core.models.Batch`
-frames in the canonical schemas. The base class owns what every format shares:
-reading, format sniffing, schema conformance and validation (keys present,
-prices finite and positive, timestamps UTC). Formats only know their own shape.
+frames in the canonical schemas. A Parquet file (``PAR1`` magic) is read into a
+frame and detected by its column names as if they were a CSV header; the format's
+``parse_frame`` parses it with the CSV's code (``sources/files/_parquet.py``).
+The base class owns what every format shares: reading, format sniffing, schema
+conformance and validation (keys present, prices finite and positive, timestamps
+UTC). Formats only know their own shape.
 
 Network sources (CoinGecko, CCXT, websockets) follow the same contract in
 ``cryptodesk.sources.http`` with retries and rate limits owned by the base.
@@ -13,7 +16,9 @@ Network sources (CoinGecko, CCXT, websockets) follow the same contract in
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import json
 import math
 from abc import ABC, abstractmethod
@@ -28,6 +33,7 @@ from cryptodesk.core.errors import ParseError, UnknownFormatError
 from cryptodesk.core.models import TABLES, Batch
 
 SNIFF_BYTES = 16_384
+PARQUET_MAGIC = b"PAR1"
 
 
 @dataclass
@@ -66,9 +72,22 @@ class FileFormat(ABC):
     def parse(self, data: bytes, ctx: ParseContext) -> list[Batch]:
         """Transform the whole (decompressed) content into canonical batches."""
 
+    def parse_frame(self, frame: pl.DataFrame, ctx: ParseContext) -> list[Batch]:  # noqa: ARG002 - for overriding
+        """Transform a Parquet file's columns (names as in the CSV header) into canonical batches.
+
+        Formats that can read Parquet override this (``sources/files/_table.TableFormat``).
+        """
+        raise UnknownFormatError(f"{ctx.path}: the {self.name} format is not read from Parquet files")
+
+    @property
+    def reads_parquet(self) -> bool:
+        """True when the format overrides :meth:`parse_frame`."""
+        return type(self).parse_frame is not FileFormat.parse_frame
+
     def load(self, data: bytes, ctx: ParseContext) -> list[Batch]:
         """Parse and validate; the only entry point the desk calls."""
-        batches = self.parse(data, ctx)
+        parquet = is_parquet(data)
+        batches = self.parse_frame(read_parquet(data, ctx.path), ctx) if parquet else self.parse(data, ctx)
         return [validate_batch(b, ctx.path, self.source) for b in batches]
 
 
@@ -86,13 +105,58 @@ def read_bytes(path: Path) -> bytes:
     return raw
 
 
+def is_parquet(data: bytes) -> bool:
+    """True when ``data`` starts with the Parquet magic number (by content, not by name)."""
+    return data[:4] == PARQUET_MAGIC
+
+
+def _parquet_error(path: Path, e: Exception) -> ParseError:
+    first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+    return ParseError(path, f"not a readable Parquet file ({first})")
+
+
+def parquet_columns(data: bytes, path: Path) -> list[str]:
+    """The column names of a Parquet file (its footer only)."""
+    try:
+        return list(pl.read_parquet_schema(io.BytesIO(data)))
+    except (pl.exceptions.PolarsError, OSError, ValueError) as e:
+        raise _parquet_error(path, e) from e
+
+
+def read_parquet(data: bytes, path: Path) -> pl.DataFrame:
+    """The whole Parquet file as a frame (column names and types as stored)."""
+    try:
+        return pl.read_parquet(io.BytesIO(data))
+    except (pl.exceptions.PolarsError, OSError, ValueError) as e:
+        raise _parquet_error(path, e) from e
+
+
+def header_line(columns: list[str]) -> str:
+    """Column names as the CSV header line a format's ``sniff`` reads (quoted where needed)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow([c.strip() for c in columns])
+    return buf.getvalue()
+
+
 def head_text(data: bytes) -> str:
     """The first bytes as text, for sniffing (BOM stripped, undecodable bytes replaced)."""
     return data[:SNIFF_BYTES].decode("utf-8-sig", errors="replace").lstrip("\ufeff")
 
 
 def detect(formats: list[FileFormat], data: bytes, path: Path) -> FileFormat:
-    """The one format whose ``sniff`` accepts the content, or UnknownFormatError."""
+    """The one format whose ``sniff`` accepts the content, or UnknownFormatError.
+
+    A Parquet file is sniffed by its column names as a header line, among the formats that read Parquet.
+    """
+    if is_parquet(data):
+        columns = parquet_columns(data, path)
+        head = header_line(columns)
+        for fmt in sorted(formats, key=lambda f: f.priority):
+            if fmt.reads_parquet and fmt.sniff(head):
+                return fmt
+        raise UnknownFormatError(
+            f"{path}: the Parquet file's columns match no supported format (columns: {', '.join(columns) or 'none'})"
+        )
     head = head_text(data)
     if not head.strip():
         raise UnknownFormatError(f"{path}: the file is empty")

@@ -19,7 +19,7 @@ from cryptodesk.core.assets import AssetRegistry
 from cryptodesk.core.errors import ParseError
 from cryptodesk.sources.base import ParseContext
 from cryptodesk.sources.files import binance_klines, coingecko_allcoins, format_by_name
-from cryptodesk.sources.files._table import CsvTable, Declined
+from cryptodesk.sources.files._table import CsvTable, Declined, TableFormat
 
 ALLCOINS = coingecko_allcoins.EXPECTED
 HATHIX = "daily/coingecko_all_coins_2021/hathix_coingecko_perday_2021-09-01_2021-12-31.csv.gz"
@@ -101,13 +101,14 @@ def _same(a: Outcome, b: Outcome) -> bool:
 def _typed_taken(fmt_name: str, data: bytes, name: str) -> bool:
     """True when the typed read parses ``data`` without stepping aside."""
     fmt = format_by_name(fmt_name)
+    assert isinstance(fmt, TableFormat)
     module = coingecko_allcoins if fmt_name == "coingecko-allcoins" else binance_klines
     header = fmt_name == "coingecko-allcoins" or data.startswith(b"open_time")
     table = CsvTable.typed(data, Path(name), module.SCHEMA, header=header)
     if table is None:
         return False
     try:
-        fmt._parse(table, ParseContext(Path(name), AssetRegistry.builtin()))  # type: ignore[attr-defined]
+        fmt.parse_table(table, ParseContext(Path(name), AssetRegistry.builtin()))
     except Declined:
         return False
     except ParseError:

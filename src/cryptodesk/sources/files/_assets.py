@@ -17,7 +17,7 @@ from cryptodesk.core.assets import AssetRegistry
 from cryptodesk.core.errors import ParseError
 from cryptodesk.sources.base import ParseContext
 
-_SUFFIXES = (".gz", ".csv", ".json", ".txt")
+_SUFFIXES = (".gz", ".csv", ".json", ".txt", ".parquet")
 _SPLIT = re.compile(r"[_,\s]+")
 _NOISE = frozenset(
     {

@@ -16,12 +16,18 @@ accepts (the same tokenizer splits the rows; Polars' float and integer parsers a
 the same numbers as its string casts, and cells the typed reader cannot parse, such
 as numbers with trailing blanks, make it decline), so a file that passes is parsed to
 the same values either way (``tests/sources/files/test_typed_csv.py``).
+
+A Parquet file with a CSV format's columns is a :meth:`CsvTable.from_frame` table
+(``_parquet``): its accessors read the typed columns as they are, and an error names
+the 1-based data row instead of the file line. Formats that parse from a table derive
+:class:`TableFormat`, which reads such files with the same :meth:`TableFormat.parse_table`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from abc import abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +37,8 @@ import polars as pl
 
 from cryptodesk.core.errors import ParseError
 from cryptodesk.core.models import TABLES, UTC_TS, Batch
+from cryptodesk.sources.base import FileFormat, ParseContext
+from cryptodesk.sources.files._parquet import as_text, integer_width, integral, is_temporal, normalize
 
 EpochUnit = Literal["s", "ms", "us"]
 
@@ -98,6 +106,7 @@ class CsvTable:
             frame = frame.rename({c: c.strip().lower() for c in frame.columns})
         self.frame = frame
         self.strict = False
+        self.rows = False
         self._pending: list[tuple[int, int, ParseError]] | None = None
         self._texts: dict[str, pl.Series] = {}
         """text() of a column, kept until rows are dropped (formats read some columns twice)."""
@@ -126,9 +135,19 @@ class CsvTable:
             )
         except (pl.exceptions.PolarsError, ValueError):
             return None
+        return cls._of(frame, path, 1 if header else 0, strict=True)
+
+    @classmethod
+    def from_frame(cls, frame: pl.DataFrame, path: Path) -> CsvTable:
+        """A table of a Parquet file's columns (``_parquet.normalize``); errors name the 1-based data row."""
+        return cls._of(normalize(frame, path), path, 0, rows=True)
+
+    @classmethod
+    def _of(cls, frame: pl.DataFrame, path: Path, offset: int, *, strict: bool = False, rows: bool = False) -> CsvTable:
+        """A table of ``frame`` as it is (no read)."""
         table = cls.__new__(cls)
-        table.path, table.offset, table.frame = path, 1 if header else 0, frame
-        table.strict = True
+        table.path, table.offset, table.frame = path, offset, frame
+        table.strict, table.rows = strict, rows
         table._pending = None
         table._texts = {}
         table._ints = {}
@@ -155,14 +174,24 @@ class CsvTable:
         return self.frame.height
 
     def line(self, idx: int) -> int:
-        """The 1-based file line of row ``idx``."""
+        """The 1-based file line of row ``idx`` (the 1-based data row of a Parquet table)."""
         return idx + 1 + self.offset
+
+    def where(self, idx: int) -> str:
+        """``line N`` (``row N`` for a Parquet table) of row ``idx``, for messages."""
+        return f"{'row' if self.rows else 'line'} {self.line(idx)}"
 
     def fail(self, idx: int, column: str | None, what: str) -> ParseError:
         """A ParseError for row ``idx`` (to be raised by the caller); a strict table raises :class:`Declined`."""
         if self.strict:
             raise Declined(what)
+        if self.rows:
+            return ParseError(self.path, what, row=self.line(idx), column=column)
         return ParseError(self.path, what, line=self.line(idx), column=column)
+
+    def temporal(self, column: str) -> bool:
+        """True when ``column`` holds datetimes (a Parquet date or timestamp column), not text."""
+        return is_temporal(self.frame.get_column(column))
 
     def require(self, columns: Sequence[str], expected: str) -> None:
         """Raise naming the first missing column and the expected header."""
@@ -170,7 +199,7 @@ class CsvTable:
             if col not in self.frame.columns:
                 self._refuse(f"missing column {col!r}; expected a header like {expected!r}")
         if self.frame.height == 0:
-            self._refuse("the file has a header but no data rows")
+            self._refuse("the file has no data rows" if self.rows else "the file has a header but no data rows")
 
     def _refuse(self, what: str) -> None:
         if self.strict:
@@ -220,7 +249,7 @@ class CsvTable:
         """The stripped text of a column; empty cells are null (an error when ``required``)."""
         s = self._texts.get(column)
         if s is None:
-            s = self.frame.get_column(column).str.strip_chars()
+            s = as_text(self.frame.get_column(column)).str.strip_chars()
             s = pl.select(pl.when(s == "").then(None).otherwise(s)).to_series().alias(column)
             self._texts[column] = s
         if required:
@@ -235,6 +264,11 @@ class CsvTable:
             if required:
                 self.flag(val.is_null() | nan, column, what)
             return val.fill_nan(None).alias(column) if nan.any() else val.alias(column)
+        if self.frame.schema[column] == pl.Int64:  # Parquet integers
+            val = self.frame.get_column(column).cast(pl.Float64)
+            if required:
+                self.flag(val.is_null(), column, what)
+            return val.alias(column)
         raw = self.text(column, required=False)
         val = raw.cast(pl.Float64, strict=False)
         bad = val.is_null() & raw.is_not_null()
@@ -253,7 +287,11 @@ class CsvTable:
             return self._ints[column][0]
         raw = self.frame.get_column(column)
         found: tuple[int, pl.Series] | None = None
-        if raw.len() and raw.null_count() == 0:
+        if raw.dtype == pl.Int64:  # Parquet integers: the digits of their text (epoch() reads the column itself)
+            return integer_width(raw)
+        if raw.dtype == pl.Float64:
+            return integer_width(integral(raw))
+        if raw.dtype == pl.String and raw.len() and raw.null_count() == 0:
             width = raw.str.len_bytes()
             w = width.min()
             if isinstance(w, int) and w == width.max() and 0 < w < 19:
@@ -267,9 +305,19 @@ class CsvTable:
         return found[0]
 
     def epoch(self, column: str, unit: EpochUnit = "ms") -> pl.Series:
-        """A column of integer epoch times (``ms``, ``us`` or ``s``) as UTC datetimes."""
-        if self.frame.schema[column] == pl.Int64:  # typed read
+        """A column of integer epoch times (``ms``, ``us`` or ``s``) as UTC datetimes.
+
+        A Parquet table's datetime column is taken as it is, a float column where its values are whole.
+        """
+        dtype = self.frame.schema[column]
+        if dtype == UTC_TS:
             val = self.frame.get_column(column)
+            self.flag(val.is_null(), column, "a date/time")
+            return val.alias(column)
+        if dtype == pl.Int64:  # typed read
+            val = self.frame.get_column(column)
+        elif dtype == pl.Float64:
+            val = integral(self.frame.get_column(column))
         elif column in self._ints:
             val = self._ints[column][1]
         else:
@@ -281,7 +329,12 @@ class CsvTable:
         """A column of date/times in any of ``formats`` (tried in order) as UTC datetimes.
 
         Formats with ``%z``/``%#z`` read the offset and convert to UTC; the others are UTC already.
+        A Parquet table's datetime column is taken as it is.
         """
+        if self.temporal(column):
+            val = self.frame.get_column(column)
+            self.flag(val.is_null(), column, what)
+            return val.alias(column)
         raw = self.text(column, required=False)
         if strip_utc:
             raw = raw.str.replace(r"(?i)\s*(UTC|Z)$", "")
@@ -300,8 +353,25 @@ class CsvTable:
 
         Deciding by majority lets the parse that follows name the odd rows out.
         """
+        dtype = self.frame.schema[column]
+        if dtype == pl.Int64:
+            return self.frame.height > self.frame.get_column(column).null_count()
+        if dtype != pl.String:
+            return False
         raw = self.text(column, required=False).drop_nulls()
         return raw.len() > 0 and int(raw.str.contains(r"^-?\d+$").sum()) * 2 >= raw.len()
+
+
+class TableFormat(FileFormat):
+    """A CSV format parsed from a :class:`CsvTable`; it reads Parquet files with the same columns too."""
+
+    @abstractmethod
+    def parse_table(self, table: CsvTable, ctx: ParseContext) -> list[Batch]:
+        """Transform a table of the file's columns (CSV text or Parquet) into canonical batches."""
+
+    def parse_frame(self, frame: pl.DataFrame, ctx: ParseContext) -> list[Batch]:
+        """A Parquet file: the table of its columns, parsed as the CSV would be."""
+        return self.parse_table(CsvTable.from_frame(frame, ctx.path), ctx)
 
 
 def batch(table: str, frame: pl.DataFrame, source: str) -> Batch:

@@ -21,12 +21,13 @@ from typing import ClassVar
 import polars as pl
 
 from cryptodesk.core.models import Batch
-from cryptodesk.sources.base import FileFormat, ParseContext
+from cryptodesk.sources.base import ParseContext
 from cryptodesk.sources.files._assets import file_asset, name_match
 from cryptodesk.sources.files._table import (
     CsvTable,
     Declined,
     EpochUnit,
+    TableFormat,
     batch,
     check_unique,
     first_line,
@@ -55,7 +56,7 @@ def _headerless_row(fields: list[str]) -> bool:
     return len(fields) == 12 and len(fields[0]) in _UNITS and fields[0].isdigit() and fields[6].isdigit()
 
 
-class BinanceKlines(FileFormat):
+class BinanceKlines(TableFormat):
     """Binance spot or USDⓈ-M futures klines."""
 
     name: ClassVar[str] = "binance-klines"
@@ -77,10 +78,11 @@ class BinanceKlines(FileFormat):
         typed = CsvTable.typed(data, ctx.path, SCHEMA, header=not headerless)
         if typed is not None:
             with contextlib.suppress(Declined):
-                return self._parse(typed, ctx)
-        return self._parse(CsvTable(data, ctx.path, names=COLUMNS if headerless else None), ctx)
+                return self.parse_table(typed, ctx)
+        return self.parse_table(CsvTable(data, ctx.path, names=COLUMNS if headerless else None), ctx)
 
-    def _parse(self, table: CsvTable, ctx: ParseContext) -> list[Batch]:
+    def parse_table(self, table: CsvTable, ctx: ParseContext) -> list[Batch]:
+        """One candle per row of the table (CSV text or Parquet columns)."""
         table.require(list(COLUMNS[:9]), EXPECTED)
         table.drop_blank()
         asset = file_asset(ctx, "trading pair")
@@ -105,6 +107,8 @@ class BinanceKlines(FileFormat):
 
 def _unit(table: CsvTable) -> EpochUnit:
     """ms or µs, from the digits of the first open_time; rows with another width are errors."""
+    if table.temporal("open_time"):
+        return "ms"  # Parquet timestamps: epoch() takes them as they are, close_time - open_time + 1 ms is the bar
     plain = table.digits("open_time")
     if plain in _UNITS and table.digits("close_time") == plain:
         return _UNITS[plain]  # every time a plain 13- (or 16-) digit integer: the checks below would all pass

@@ -22,9 +22,9 @@ from typing import ClassVar
 import polars as pl
 
 from cryptodesk.core.models import Batch
-from cryptodesk.sources.base import FileFormat, ParseContext
+from cryptodesk.sources.base import ParseContext
 from cryptodesk.sources.files._assets import file_asset, name_match
-from cryptodesk.sources.files._table import CsvTable, batch, check_unique, header_fields
+from cryptodesk.sources.files._table import CsvTable, TableFormat, batch, check_unique, header_fields
 
 SOURCE = "binance"
 COLUMNS = (
@@ -36,7 +36,7 @@ _REQUIRED = ("time", "side", "average_price", "accumulated_fill_quantity")
 _POSITION = {"SELL": "long", "BUY": "short"}
 
 
-class BinanceLiquidations(FileFormat):
+class BinanceLiquidations(TableFormat):
     """Binance futures liquidation snapshot."""
 
     name: ClassVar[str] = "binance-liquidations"
@@ -51,7 +51,10 @@ class BinanceLiquidations(FileFormat):
 
     def parse(self, data: bytes, ctx: ParseContext) -> list[Batch]:
         """One liquidation per filled force order."""
-        table = CsvTable(data, ctx.path)
+        return self.parse_table(CsvTable(data, ctx.path), ctx)
+
+    def parse_table(self, table: CsvTable, ctx: ParseContext) -> list[Batch]:
+        """The rows of the table (CSV text or Parquet columns)."""
         table.require(list(_REQUIRED), EXPECTED)
         table.drop_blank()
         asset = file_asset(ctx, "trading pair")

@@ -19,8 +19,8 @@ from typing import ClassVar
 import polars as pl
 
 from cryptodesk.core.models import UTC_TS, Batch
-from cryptodesk.sources.base import FileFormat, ParseContext
-from cryptodesk.sources.files._table import CsvTable, batch, check_unique, first_line, header_fields
+from cryptodesk.sources.base import ParseContext
+from cryptodesk.sources.files._table import CsvTable, TableFormat, batch, check_unique, first_line, header_fields
 
 ET = "America/New_York"
 MACRO_KINDS = ("CPI", "PPI", "NFP", "FOMC")
@@ -63,7 +63,7 @@ def _origin(table: CsvTable, default: str) -> pl.Series:
     return pl.Series("origin", [default] * len(table), dtype=pl.Utf8)
 
 
-class MacroCalendar(FileFormat):
+class MacroCalendar(TableFormat):
     """US macro release dates (CPI, PPI, NFP, FOMC)."""
 
     name: ClassVar[str] = "macro-calendar"
@@ -77,7 +77,10 @@ class MacroCalendar(FileFormat):
 
     def parse(self, data: bytes, ctx: ParseContext) -> list[Batch]:
         """One event per row."""
-        table = CsvTable(data, ctx.path)
+        return self.parse_table(CsvTable(data, ctx.path), ctx)
+
+    def parse_table(self, table: CsvTable, ctx: ParseContext) -> list[Batch]:
+        """The rows of the table (CSV text or Parquet columns)."""
         table.require(["date", "event", "time_et"], "date,event,time_et,note")
         table.drop_blank()
         with table.checks():
@@ -100,7 +103,7 @@ class MacroCalendar(FileFormat):
         return [batch("calendar_events", frame, self.source)]
 
 
-class CryptoCalendar(FileFormat):
+class CryptoCalendar(TableFormat):
     """A user's list of dated crypto events."""
 
     name: ClassVar[str] = "crypto-calendar"
@@ -118,7 +121,10 @@ class CryptoCalendar(FileFormat):
         headerless = bool(_HEADERLESS_EVENT.match(first_line(text[:4096])))
         width = len(header_fields(first_line(text[:4096]))) if headerless else 0
         names = CRYPTO_COLUMNS[: max(2, min(width, len(CRYPTO_COLUMNS)))] if headerless else None
-        table = CsvTable(data, ctx.path, names=names)
+        return self.parse_table(CsvTable(data, ctx.path, names=names), ctx)
+
+    def parse_table(self, table: CsvTable, ctx: ParseContext) -> list[Batch]:
+        """The rows of the table (CSV text or Parquet columns)."""
         table.require(["date", "title"], "date,title[,time_et][,origin]")
         table.drop_blank()
         with table.checks():

@@ -25,7 +25,7 @@ from cryptodesk.core.models import UTC_TS, Batch
 from cryptodesk.sources.base import FileFormat, ParseContext
 from cryptodesk.sources.files._assets import by_symbol_then_name, unclash
 from cryptodesk.sources.files._json import load_json, looks_like, records
-from cryptodesk.sources.files._table import CsvTable, batch, check_unique, header_fields
+from cryptodesk.sources.files._table import CsvTable, TableFormat, batch, check_unique, header_fields
 
 SOURCE = "coinmarketcap"
 CSV_EXPECTED = "Date,Name,Symbol,Market Cap,Price,Circulating Supply,Volume (24hr),% 1h,% 24h,% 7d"
@@ -42,7 +42,7 @@ def _with_assets(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
     return unclash(frame, "ts", "name")
 
 
-class CoinMarketCapWeeklyCsv(FileFormat):
+class CoinMarketCapWeeklyCsv(TableFormat):
     """CMC weekly top-10 CSV."""
 
     name: ClassVar[str] = "coinmarketcap-weekly-csv"
@@ -57,7 +57,10 @@ class CoinMarketCapWeeklyCsv(FileFormat):
 
     def parse(self, data: bytes, ctx: ParseContext) -> list[Batch]:
         """One snapshot per (date, coin) row."""
-        table = CsvTable(data, ctx.path)
+        return self.parse_table(CsvTable(data, ctx.path), ctx)
+
+    def parse_table(self, table: CsvTable, ctx: ParseContext) -> list[Batch]:
+        """The rows of the table (CSV text or Parquet columns)."""
         table.require(["date", "name", "symbol", "market cap", "price"], CSV_EXPECTED)
         table.drop_blank()
         with table.checks():

@@ -18,8 +18,16 @@ from typing import ClassVar
 import polars as pl
 
 from cryptodesk.core.models import Batch
-from cryptodesk.sources.base import FileFormat, ParseContext
-from cryptodesk.sources.files._table import CsvTable, Declined, batch, check_unique, header_fields, null_if_zero
+from cryptodesk.sources.base import ParseContext
+from cryptodesk.sources.files._table import (
+    CsvTable,
+    Declined,
+    TableFormat,
+    batch,
+    check_unique,
+    header_fields,
+    null_if_zero,
+)
 
 SOURCE = "coingecko"
 HEADER = ["timestamp", "readabletimestamp", "coinid", "price", "marketcap", "totalvolume"]
@@ -35,7 +43,7 @@ SCHEMA: dict[str, pl.DataType] = {
 """The file's columns as the typed read parses them."""
 
 
-class CoinGeckoAllCoins(FileFormat):
+class CoinGeckoAllCoins(TableFormat):
     """Daily snapshots of every coin CoinGecko listed, one file for many days."""
 
     name: ClassVar[str] = "coingecko-allcoins"
@@ -53,10 +61,11 @@ class CoinGeckoAllCoins(FileFormat):
         typed = CsvTable.typed(data, ctx.path, SCHEMA, header=True)
         if typed is not None:
             with contextlib.suppress(Declined):
-                return self._parse(typed, ctx)
-        return self._parse(CsvTable(data, ctx.path), ctx)
+                return self.parse_table(typed, ctx)
+        return self.parse_table(CsvTable(data, ctx.path), ctx)
 
-    def _parse(self, table: CsvTable, ctx: ParseContext) -> list[Batch]:
+    def parse_table(self, table: CsvTable, ctx: ParseContext) -> list[Batch]:
+        """Snapshots and assets from the table (CSV text or Parquet columns)."""
         table.require(["timestamp", "coinid", "price"], EXPECTED)
         table.drop_blank()
         with table.checks():
@@ -84,7 +93,7 @@ def _drop_negative(frame: pl.DataFrame, table: CsvTable, ctx: ParseContext) -> p
         first = int(bad.arg_max() or 0)
         ids = sorted(set(frame.filter(bad).get_column("asset_id").to_list()))
         ctx.warnings.append(
-            f"{ctx.path}: skipped {count} rows with a negative price (first at line {table.line(table.row_of(first))};"
+            f"{ctx.path}: skipped {count} rows with a negative price (first at {table.where(table.row_of(first))};"
             f" coins: {', '.join(ids[:5])})"
         )
     return frame.filter(~bad)
@@ -97,8 +106,8 @@ def _assets(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "asset_id": ids,
-            "symbol": [k.symbol if k else None for k in known],
-            "name": [k.name if k else None for k in known],
+            "symbol": [(k.symbol or None) if k else None for k in known],  # a learned id has "" for unknown
+            "name": [(k.name or None) if k else None for k in known],
             "kind": [k.kind if k else "crypto" for k in known],
         },
         schema={"asset_id": pl.Utf8, "symbol": pl.Utf8, "name": pl.Utf8, "kind": pl.Utf8},

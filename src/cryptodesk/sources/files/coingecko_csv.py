@@ -21,9 +21,9 @@ from typing import ClassVar
 import polars as pl
 
 from cryptodesk.core.models import Batch
-from cryptodesk.sources.base import FileFormat, ParseContext
+from cryptodesk.sources.base import ParseContext
 from cryptodesk.sources.files._assets import file_asset, resolve_columns
-from cryptodesk.sources.files._table import CsvTable, batch, check_unique, header_fields, null_if_zero
+from cryptodesk.sources.files._table import CsvTable, TableFormat, batch, check_unique, header_fields, null_if_zero
 
 SOURCE = "coingecko"
 DAY_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
@@ -47,7 +47,7 @@ def _values(table: CsvTable) -> dict[str, pl.Series]:
     return out
 
 
-class CoinGeckoExport(FileFormat):
+class CoinGeckoExport(TableFormat):
     """A coin page's "Export" CSV (daily)."""
 
     name: ClassVar[str] = "coingecko-export"
@@ -61,7 +61,10 @@ class CoinGeckoExport(FileFormat):
 
     def parse(self, data: bytes, ctx: ParseContext) -> list[Batch]:
         """One snapshot per row at ``snapped_at`` UTC."""
-        table = CsvTable(data, ctx.path)
+        return self.parse_table(CsvTable(data, ctx.path), ctx)
+
+    def parse_table(self, table: CsvTable, ctx: ParseContext) -> list[Batch]:
+        """The rows of the table (CSV text or Parquet columns)."""
         ts_col = "date" if "date" in table.frame.columns else "snapped_at"
         table.require([ts_col, "price"], _EXPORT_EXPECTED)
         asset = file_asset(ctx)
@@ -73,7 +76,7 @@ class CoinGeckoExport(FileFormat):
         return [batch("snapshots", frame, SOURCE)]
 
 
-class CoinGeckoLong(FileFormat):
+class CoinGeckoLong(TableFormat):
     """The derived long CSV: several coins' exports in one file with a ``symbol`` column."""
 
     name: ClassVar[str] = "coingecko-long"
@@ -87,7 +90,10 @@ class CoinGeckoLong(FileFormat):
 
     def parse(self, data: bytes, ctx: ParseContext) -> list[Batch]:
         """One snapshot per row; the asset is resolved from ``symbol`` (unknown -> lower-case symbol)."""
-        table = CsvTable(data, ctx.path)
+        return self.parse_table(CsvTable(data, ctx.path), ctx)
+
+    def parse_table(self, table: CsvTable, ctx: ParseContext) -> list[Batch]:
+        """The rows of the table (CSV text or Parquet columns)."""
         table.require(_LONG_HEADER[:5], ",".join(_LONG_HEADER))
         with table.checks():
             ts = table.datetime("date", DAY_FORMATS, what="a date like '2023-01-18'", strip_utc=True)
@@ -99,7 +105,7 @@ class CoinGeckoLong(FileFormat):
         return [batch("snapshots", frame, SOURCE)]
 
 
-class CoinGeckoHourly(FileFormat):
+class CoinGeckoHourly(TableFormat):
     """The hourly CSV (a flattened ``market_chart`` response)."""
 
     name: ClassVar[str] = "coingecko-hourly"
@@ -114,7 +120,10 @@ class CoinGeckoHourly(FileFormat):
 
     def parse(self, data: bytes, ctx: ParseContext) -> list[Batch]:
         """One snapshot per row at ``timestamp_ms``; the asset from ``--asset`` or the file name."""
-        table = CsvTable(data, ctx.path)
+        return self.parse_table(CsvTable(data, ctx.path), ctx)
+
+    def parse_table(self, table: CsvTable, ctx: ParseContext) -> list[Batch]:
+        """The rows of the table (CSV text or Parquet columns)."""
         table.require(["timestamp_ms", "price"], ",".join(_HOURLY_HEADER))
         asset = file_asset(ctx)
         with table.checks():

@@ -24,9 +24,9 @@ import polars as pl
 
 from cryptodesk.core.errors import ParseError
 from cryptodesk.core.models import Batch
-from cryptodesk.sources.base import FileFormat, ParseContext
+from cryptodesk.sources.base import ParseContext
 from cryptodesk.sources.files._assets import file_asset
-from cryptodesk.sources.files._table import CsvTable, batch, check_unique, header_fields
+from cryptodesk.sources.files._table import CsvTable, TableFormat, batch, check_unique, header_fields
 
 SOURCE = "tradingview"
 TOTAL = "total_market_cap"
@@ -37,7 +37,7 @@ _INTERVALS = {60: "1m", 300: "5m", 900: "15m", 3600: "1h", 14400: "4h", 86400: "
 _TV_NAME = re.compile(r"^([A-Z0-9]+)_([A-Z0-9.!]+), ")
 
 
-class TradingViewChart(FileFormat):
+class TradingViewChart(TableFormat):
     """TradingView "Export chart data" CSV."""
 
     name: ClassVar[str] = "tradingview"
@@ -51,7 +51,10 @@ class TradingViewChart(FileFormat):
 
     def parse(self, data: bytes, ctx: ParseContext) -> list[Batch]:
         """Global-metric bars for the total market cap, candles for anything else."""
-        table = CsvTable(data, ctx.path)
+        return self.parse_table(CsvTable(data, ctx.path), ctx)
+
+    def parse_table(self, table: CsvTable, ctx: ParseContext) -> list[Batch]:
+        """The rows of the table (CSV text or Parquet columns)."""
         table.require(["time", *_PRICES], EXPECTED)
         asset = file_asset(ctx, "symbol")
         with table.checks():

@@ -22,9 +22,9 @@ import polars as pl
 
 from cryptodesk.core.errors import ParseError
 from cryptodesk.core.models import Batch
-from cryptodesk.sources.base import FileFormat, ParseContext
+from cryptodesk.sources.base import ParseContext
 from cryptodesk.sources.files._assets import file_asset
-from cryptodesk.sources.files._table import CsvTable, batch, check_unique, header_fields
+from cryptodesk.sources.files._table import CsvTable, TableFormat, batch, check_unique, header_fields
 
 SOURCE = "yahoo"
 EXPECTED = "Date,Open,High,Low,Close,Adj Close,Volume"
@@ -33,7 +33,7 @@ _SHARE_KINDS = ("index", "equity", "etf", "commodity", "fx")
 """Registry kinds whose Yahoo Volume is shares/contracts; every crypto kind (coin, stablecoin, ...) has USD volume."""
 
 
-class YahooDaily(FileFormat):
+class YahooDaily(TableFormat):
     """Yahoo Finance "Download" / yfinance daily CSV."""
 
     name: ClassVar[str] = "yahoo-daily"
@@ -48,7 +48,10 @@ class YahooDaily(FileFormat):
 
     def parse(self, data: bytes, ctx: ParseContext) -> list[Batch]:
         """One daily candle per dated row."""
-        table = CsvTable(data, ctx.path)
+        return self.parse_table(CsvTable(data, ctx.path), ctx)
+
+    def parse_table(self, table: CsvTable, ctx: ParseContext) -> list[Batch]:
+        """The rows of the table (CSV text or Parquet columns)."""
         table.require(["date", *_PRICES], EXPECTED)
         asset = file_asset(ctx, "ticker")
         _drop_null_rows(table, ctx)
@@ -74,18 +77,25 @@ class YahooDaily(FileFormat):
 
 def _drop_null_rows(table: CsvTable, ctx: ParseContext) -> None:
     """Skip Yahoo's all-``null`` rows (no quote that day), noting how many in ``ctx.warnings``."""
-    cols = [c for c in table.frame.columns if c not in ("date", "__row")]
-    null_row = pl.all_horizontal([pl.col(c).str.strip_chars().str.to_lowercase() == "null" for c in cols])
+    cols = [(c, t) for c, t in table.frame.schema.items() if c not in ("date", "__row")]
+    # a Parquet table's typed columns hold nulls where the CSV says 'null'
+    nulls = [
+        pl.col(c).str.strip_chars().str.to_lowercase() == "null" if t == pl.String else pl.col(c).is_null()
+        for c, t in cols
+    ]
+    null_row = pl.all_horizontal(nulls)
     flags = table.frame.select(null_row.fill_null(False)).to_series()
     count = int(flags.sum())
     if count:
-        first = table.line(int(flags.arg_max() or 0))
+        first = table.where(int(flags.arg_max() or 0))
         table.drop(flags)
-        ctx.warnings.append(f"{ctx.path}: skipped {count} rows without a quote ('null'), the first at line {first}")
+        ctx.warnings.append(f"{ctx.path}: skipped {count} rows without a quote ('null'), the first at {first}")
 
 
 def _date_format(table: CsvTable, ctx: ParseContext) -> str:
     """The strptime format of the Date column, decided from all its values."""
+    if table.temporal("date"):
+        return "%Y-%m-%d"  # a Parquet date column: datetime() takes it as it is
     dates = table.text("date")
     if bool(dates.str.contains(r"^\d{4}-\d{2}-\d{2}$").all()):
         return "%Y-%m-%d"
