@@ -190,7 +190,12 @@ def daily_long(dataset: str, root: Path = DATA) -> pl.DataFrame:
     for these files (guarded by ``tests/bench/test_bench_frames.py``), built without
     importing them so the growth curve can use datasets never imported.
     """
-    raw = pl.read_parquet(root / dataset / "parquet" / "daily.parquet")
+    return daily_lazy(dataset, root).collect()
+
+
+def daily_lazy(dataset: str, root: Path = DATA) -> pl.LazyFrame:
+    """:func:`daily_long` as a lazy query (filter it before collecting to hold only the rows needed)."""
+    raw = pl.scan_parquet(root / dataset / "parquet" / "daily.parquet")
     ts = pl.from_epoch(pl.col("timestamp"), time_unit="ms").dt.replace_time_zone("UTC").cast(pl.Datetime("us", "UTC"))
     return raw.select(
         pl.col("coinId").alias("asset_id"),

@@ -10,16 +10,19 @@ from __future__ import annotations
 import argparse
 import gc
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from baselines import pandas_indicators, talib_sma_rsi, to_pandas_daily
-from common import AS_OF, TOL, current_rss_mb, daily_long, emit, frames_at, peak_rss_mb, record, timed
+from common import AS_OF, TOL, current_rss_mb, daily_lazy, daily_long, emit, frames_at, peak_rss_mb, record, timed
 from cryptodesk.analytics import kernels as k
 from cryptodesk.analytics.asof import analyze, analyze_loop
 from cryptodesk.analytics.panel import indicators, prepare
 from cryptodesk.analytics.types import Analysis
+from cryptodesk.core.frames import MarketFrames
 
 FIELDS = {
     "close": "close",
@@ -210,8 +213,9 @@ def _gap(a: np.ndarray, b: np.ndarray) -> float:
 def rss(dataset: str, path: str) -> list[dict[str, Any]]:
     """Figure 6 (analytics): peak RSS of loading the daily data and analysing it once, vs the frame's size."""
     base = peak_rss_mb()
-    daily = daily_long(dataset)
-    frames = frames_at(daily, AS_OF)
+    # the rows known at the as-of, read lazily so that only they are held (what a store read returns)
+    daily = daily_lazy(dataset).filter(pl.col("available_at") <= AS_OF).collect()
+    frames = replace(MarketFrames.empty(AS_OF), daily=daily)  # frames_at without its (here empty) filter's copy
     del daily
     gc.collect()
     loaded_peak, loaded_now = peak_rss_mb(), current_rss_mb()

@@ -72,14 +72,12 @@ def warm(store: Path, runs: int) -> list[dict[str, Any]]:
         desk.report(AS_OF)
         it = iter(moments)
         times, _ = timed(lambda: desk.report(next(it)), runs)
+        peak = peak_rss_mb()  # before the baseline runs in this process
+        held = _timeline_mb(desk)
         base_it = iter(moments)
         base, _ = timed(lambda: uncached(desk, next(base_it)), runs)
         frames_times, frames = timed(lambda: desk.frames(moments[-1]), 1)
-    size = sum(
-        f.estimated_size("mb")
-        for f in (frames.daily, frames.intraday, frames.points, frames.global_daily, frames.global_points)
-    )
-    peak = peak_rss_mb()
+    size = _frames_mb(frames)
     med = sorted(times)[len(times) // 2]
     return [
         record(
@@ -100,17 +98,39 @@ def warm(store: Path, runs: int) -> list[dict[str, Any]]:
             store.stem,
             times,
             target="peak RSS above the interpreter+imports floor <= 3x raw data touched",
-            passed=(peak - import_rss) / size <= 3,
-            notes=f"peak {peak:,.0f} MiB (interpreter+imports {import_rss:,.0f} MiB) vs frames {size:,.0f} MiB",
+            passed=(peak - import_rss) / held <= 3,
+            notes=f"peak {peak:,.0f} MiB after the timed reports (interpreter+imports {import_rss:,.0f} MiB) vs the "
+            f"data the desk holds for them, the day's timeline {held:,.0f} MiB (one moment's frames {size:,.0f} MiB): "
+            f"{(peak - import_rss) / held:.1f}x; DuckDB's buffer pool (the pages the queries read) is in the peak",
             extra={
                 "peak_rss_mb": peak,
                 "import_rss_mb": import_rss,
-                "data_mb": size,
-                "rss_ratio": peak / size,
-                "rss_ratio_above_imports": (peak - import_rss) / size,
+                "data_mb": held,
+                "frames_mb": size,
+                "rss_ratio": peak / held,
+                "rss_ratio_above_imports": (peak - import_rss) / held,
             },
         ),
     ]
+
+
+def _frames_mb(frames: Any) -> float:
+    """Polars' estimated size of the frames' tables (MiB)."""
+    return float(
+        sum(
+            f.estimated_size("mb")
+            for f in (frames.daily, frames.intraday, frames.points, frames.global_daily, frames.global_points)
+        )
+    )
+
+
+def _timeline_mb(desk: Desk) -> float:
+    """The size of the timeline the desk keeps for the day (``desk/replay.py::LiveReplay``; a private attribute)."""
+    live = getattr(desk, "_live", None)
+    run = getattr(live, "_run", None)
+    if run is None:
+        raise RuntimeError("the desk holds no timeline after its reports")
+    return _frames_mb(run.timeline.frames)
 
 
 def main() -> None:

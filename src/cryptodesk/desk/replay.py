@@ -239,9 +239,10 @@ def _events_part(settings: Settings, moments: list[datetime], tz: str | None) ->
 class LiveReplay:
     """The desk's timeline for moments asked about one at a time (``Desk.report``, the dashboard).
 
-    The first moment reads a timeline from it to :data:`HORIZON` later; later moments inside that window (and
-    universe) are cuts of it, so a desk refreshing its story through the day reads the store once. The desk drops
-    this cache whenever it writes to the store.
+    The first moment is read from the store as it is; a second one within :data:`HORIZON` of it (and inside its
+    universe) reads the timeline from the first to :data:`HORIZON` later, and every later moment inside that window
+    is a cut of it, so a desk refreshing its story through the day reads the store twice, and a single report no
+    more than it needs. The desk drops this cache whenever it writes to the store.
     """
 
     HORIZON = timedelta(days=1)
@@ -249,16 +250,30 @@ class LiveReplay:
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
         self._run: _Replay | None = None
+        self._first: tuple[datetime, list[str]] | None = None
+        """The first moment (and its universe) of a window not yet read as a timeline."""
 
     def moment(self, as_of: datetime, *, tz: str | None = None) -> Moment:
-        """Frames, analysis and events at ``as_of`` (as ``Desk.frames`` + ``analyze`` + ``detect``)."""
+        """Frames, analysis and events at ``as_of`` (as ``Desk.frames`` + ``analyze`` + ``detect``).
+
+        The first moment of a window is read from the store as it is (``Desk.frames``: one report, as the CLI
+        writes, reads no more than it needs); a second moment inside the same window and universe reads the window's
+        timeline, which serves every later moment inside it.
+        """
         tz_name = tz or self.desk.settings.tz
         zone(tz_name)
         moment = as_of.astimezone(UTC)
         universe = self.desk.universe(moment)
-        first = self._run is None or not self._run.covers(moment, universe)
-        if first:
-            self._run = _Replay(self.desk, moment, moment + self.HORIZON, universe)
-        assert self._run is not None
-        # The first moment is analysed directly; histories are built when a second one shows the timeline is reused.
-        return self._run.moment(moment, universe, tz_name, direct=first)
+        if self._run is not None and self._run.covers(moment, universe):
+            return self._run.moment(moment, universe, tz_name)
+        first = self._first
+        if first is not None and first[0] <= moment <= first[0] + self.HORIZON and set(universe) <= set(first[1]):
+            self._first = None
+            self._run = _Replay(self.desk, first[0], first[0] + self.HORIZON, first[1])
+            # histories are built when a third moment shows the timeline is reused
+            return self._run.moment(moment, universe, tz_name, direct=True)
+        self._first, self._run = (moment, universe), None
+        frames = self.desk.frames(moment, assets=universe)
+        analysis = analyze(frames, tz=tz_name)
+        events = detect_replayed(frames, analysis, None, registry=self.desk.hub.detectors)
+        return Moment(moment, frames, analysis, events, replayed=False, complete=True)

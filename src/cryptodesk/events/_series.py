@@ -245,6 +245,10 @@ class _Split:
         starts = np.flatnonzero(np.concatenate(([True], (ids[1:] != ids[:-1]).to_numpy()))) if len(ids) else ()
         bounds = [*(int(i) for i in starts), rows.height]
         self.spans = {str(ids[a]): (a, b) for a, b in itertools.pairwise(bounds)}
+        # every column converted once; a subject's series is a slice of them
+        self._days = rows.get_column("date").cast(pl.Int32).to_numpy().astype(np.int64)
+        self._floats = {c: _floats(rows, c) for c in ("close", "high", "low", "volume")}
+        self._sources = rows.get_column("source").to_list() if "source" in rows.columns else None
         self.built: dict[str, DailySeries | None] = {}
         self._subjects = frame_subjects(frames)
         self.fresh_memo: dict[tuple[str, int], DailySeries | None] = {}
@@ -256,11 +260,27 @@ class _Split:
         if subject not in self.built:
             if subject == TOTAL:
                 df = one_per_key(self.global_daily.filter(pl.col("close").is_not_null()), ["date"])
+                self.built[subject] = series_from_frame(subject, df)
             else:
-                a, b = self.spans.get(subject, (0, 0))
-                df = self.rows.slice(a, b - a)
-            self.built[subject] = series_from_frame(subject, df)
+                self.built[subject] = self._slice(subject)
         return self.built[subject]
+
+    def _slice(self, subject: str) -> DailySeries | None:
+        """:func:`series_from_frame` of the subject's rows, from the converted columns."""
+        span = self.spans.get(subject)
+        if span is None:
+            return None
+        a, b = span
+        f = self._floats
+        return DailySeries(
+            subject=subject,
+            days=self._days[a:b],
+            close=f["close"][a:b],
+            high=f["high"][a:b],
+            low=f["low"][a:b],
+            volume=f["volume"][a:b],
+            source=str(self._sources[b - 1]) if self._sources is not None else "",
+        )
 
 
 class SeriesSource(Protocol):
