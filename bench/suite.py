@@ -66,6 +66,8 @@ def steps(p: Plan) -> list[tuple[str, list[str]]]:
         ("pack", ["bench/bench_pack.py", "--runs", str(p.runs)]),
         ("desklog", ["bench/bench_desklog.py", "--runs", str(p.runs), "--from", "2022-11-01", "--to", "2022-11-30",
                      "--emit"]),
+        ("desklog-jan", ["bench/bench_desklog.py", "--runs", str(p.runs), "--from", "2023-01-01", "--to",
+                         "2023-01-31", "--emit"]),
     ]  # fmt: skip
     if p.large:
         large = str(DATA / "stores" / f"{p.large}.duckdb")

@@ -18,7 +18,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from cryptodesk.charts.common import ap_date
@@ -131,7 +131,7 @@ def desk_log(
     except OSError as e:
         raise ConfigError(f"--out: cannot create {out_dir}: {e.strerror or e}", parameter="--out") from e
     snaps = _reporting(_snapshots(desk, all_days, at, tz_name, seed), len(all_days), progress)
-    pool = ProcessPoolExecutor(count, mp_context=get_context("spawn")) if charts and count and all_days else None
+    pool = ProcessPoolExecutor(count, mp_context=get_context(_START)) if charts and count and all_days else None
     try:
         if pool is not None:
             pool.submit(abs, 0)  # start the processes now, while the replay reads the store
@@ -150,6 +150,11 @@ AHEAD = 16
 """Days whose charts may be rendering while the next day is replayed (bounds memory)."""
 REMOTE_RENDER = partial(render_static, fmt="png", width_in=REPORT_WIDTH_IN, dpi=REPORT_DPI, compress=REPORT_PNG_LEVEL)
 """:func:`~cryptodesk.desk.charts.render_figure` as the render processes run it (they import the renderer only)."""
+
+
+_START = "fork" if "fork" in get_all_start_methods() else "spawn"
+"""How chart processes start: forked where the platform can (at once, with the renderer already imported; they only
+render charts with numpy and matplotlib, never touching the store or Polars), else spawned."""
 
 
 def default_workers() -> int:
