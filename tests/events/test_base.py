@@ -197,3 +197,20 @@ def test_weekly_series_are_not_read_as_daily(gaps: list[int], daily: bool) -> No
         "x", dates=days, close=np.ones(len(days)), high=nan, low=nan, volume=nan, source="coinmarketcap"
     )
     assert daily_cadence(series) is daily
+
+
+@pytest.mark.parametrize(
+    ("params", "subjects"),
+    [
+        (DetectParams(), ("bitcoin",)),
+        (DetectParams(min_score=5.0, max_levels_per_subject=1), ("a", "b")),
+        (DetectParams(subjects=("x",)), ()),
+    ],
+)
+def test_with_subjects_is_replace(params: DetectParams, subjects: tuple[str, ...]) -> None:
+    from dataclasses import replace
+
+    got = params.with_subjects(subjects)
+    assert got == replace(params, subjects=subjects)
+    assert (got.subjects == subjects and params.subjects != subjects) or params.subjects == subjects
+    assert all(got.wants(s) for s in subjects)

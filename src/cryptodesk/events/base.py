@@ -151,6 +151,13 @@ class DetectParams:
                 parameter="liquidation_windows_h",
             )
 
+    def with_subjects(self, subjects: tuple[str, ...]) -> DetectParams:
+        """These parameters limited to ``subjects`` (``replace`` without re-checking the fields checked already)."""
+        new = object.__new__(DetectParams)
+        new.__dict__.update(self.__dict__)
+        object.__setattr__(new, "subjects", subjects)
+        return new
+
     def wants(self, subject: str) -> bool:
         """Whether ``subject`` is in scope."""
         return self.subjects is None or subject in self.subjects

@@ -13,7 +13,6 @@ are split as usual. ``tests/events/test_replay.py`` checks replayed days against
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import replace
 from datetime import datetime
 
 import numpy as np
@@ -136,7 +135,7 @@ class Prefilter:
                 return params
             subjects = params.subjects if params.subjects is not None else tuple(prefixes.subjects())
             keep = tuple(s for s in subjects if flags(s, prefixes))
-            return replace(params, subjects=keep) if keep else None
+            return params.with_subjects(keep) if keep else None
 
         return narrow
 
