@@ -190,24 +190,33 @@ def daily_long(dataset: str, root: Path = DATA) -> pl.DataFrame:
     for these files (guarded by ``tests/bench/test_bench_frames.py``), built without
     importing them so the growth curve can use datasets never imported.
     """
-    return daily_lazy(dataset, root).collect()
+    raw = pl.read_parquet(root / dataset / "parquet" / "daily.parquet")
+    return raw.select(*_DAILY_COLUMNS).sort("asset_id", "date")
 
 
 def daily_lazy(dataset: str, root: Path = DATA) -> pl.LazyFrame:
-    """:func:`daily_long` as a lazy query (filter it before collecting to hold only the rows needed)."""
-    raw = pl.scan_parquet(root / dataset / "parquet" / "daily.parquet")
-    ts = pl.from_epoch(pl.col("timestamp"), time_unit="ms").dt.replace_time_zone("UTC").cast(pl.Datetime("us", "UTC"))
-    return raw.select(
-        pl.col("coinId").alias("asset_id"),
-        (ts.dt.date() - pl.duration(days=1)).alias("date"),
-        pl.col("price").alias("close"),
-        pl.lit(None, dtype=pl.Float64).alias("high"),
-        pl.lit(None, dtype=pl.Float64).alias("low"),
-        pl.col("totalVolume").alias("volume"),
-        pl.when(pl.col("marketCap") > 0).then(pl.col("marketCap")).alias("market_cap"),
-        pl.lit("coingecko").alias("source"),
-        ts.alias("available_at"),
-    ).sort("asset_id", "date")
+    """:func:`daily_long` as a lazy scan (filter it before collecting to hold only the rows needed; Polars may then
+    hold its text columns less compactly than :func:`daily_long`)."""
+    return _daily_columns(pl.scan_parquet(root / dataset / "parquet" / "daily.parquet"))
+
+
+def _daily_columns(raw: pl.LazyFrame) -> pl.LazyFrame:
+    return raw.select(*_DAILY_COLUMNS).sort("asset_id", "date")
+
+
+_TS = pl.from_epoch(pl.col("timestamp"), time_unit="ms").dt.replace_time_zone("UTC").cast(pl.Datetime("us", "UTC"))
+_DAILY_COLUMNS = (
+    pl.col("coinId").alias("asset_id"),
+    (_TS.dt.date() - pl.duration(days=1)).alias("date"),
+    pl.col("price").alias("close"),
+    pl.lit(None, dtype=pl.Float64).alias("high"),
+    pl.lit(None, dtype=pl.Float64).alias("low"),
+    pl.col("totalVolume").alias("volume"),
+    pl.when(pl.col("marketCap") > 0).then(pl.col("marketCap")).alias("market_cap"),
+    pl.lit("coingecko").alias("source"),
+    _TS.alias("available_at"),
+)
+"""The store's daily columns from the generated layout (eagerly, the constant columns stay single values)."""
 
 
 def frames_at(daily: pl.DataFrame, as_of: datetime) -> Any:

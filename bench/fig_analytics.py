@@ -223,7 +223,8 @@ def rss(dataset: str, path: str) -> list[dict[str, Any]]:
     times, _ = timed(lambda: fn(frames, tz="UTC"), 1)
     peak = peak_rss_mb()
     held = frames.daily.estimated_size("mb")  # the lazily read frame's buffers (string views may hold spare room)
-    size = daily_long(dataset).estimated_size("mb")  # the data itself, compact (measured after the peak was read)
+    # the data itself, as daily_long holds it (its constant columns stay single values), measured after the peak
+    size = daily_long(dataset).estimated_size("mb")
     ratio = (peak - base) / size
     during = (peak - loaded_now) / size if peak > loaded_peak else None
     return [
