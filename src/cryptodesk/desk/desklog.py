@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -152,9 +153,9 @@ REMOTE_RENDER = partial(render_static, fmt="png", width_in=REPORT_WIDTH_IN, dpi=
 """:func:`~cryptodesk.desk.charts.render_figure` as the render processes run it (they import the renderer only)."""
 
 
-_START = "fork" if "fork" in get_all_start_methods() else "spawn"
-"""How chart processes start: forked where the platform can (at once, with the renderer already imported; they only
-render charts with numpy and matplotlib, never touching the store or Polars), else spawned."""
+_START = "fork" if sys.platform.startswith("linux") and "fork" in get_all_start_methods() else "spawn"
+"""How chart processes start: forked on Linux (at once, with the renderer already imported; they only render charts
+with numpy and matplotlib, never touching the store or Polars), spawned elsewhere (fork is unsafe on macOS)."""
 
 
 def default_workers() -> int:
