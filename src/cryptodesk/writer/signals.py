@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -250,7 +252,22 @@ class Release:
 
 
 def releases(calendar: pl.DataFrame) -> list[Release]:
-    """The calendar's macro releases (known kinds only), oldest first."""
+    """The calendar's macro releases (known kinds only), oldest first.
+
+    Remembered for the last calendar frame each thread asked about: the days of a replay share one calendar.
+    """
+    ref = getattr(_LAST_RELEASES, "ref", None)
+    if ref is not None and ref() is calendar:
+        return list(_LAST_RELEASES.value)
+    found = _releases(calendar)
+    _LAST_RELEASES.ref, _LAST_RELEASES.value = weakref.ref(calendar), found
+    return list(found)
+
+
+_LAST_RELEASES = threading.local()
+
+
+def _releases(calendar: pl.DataFrame) -> list[Release]:
     if calendar.is_empty() or not {"ts", "kind"} <= set(calendar.columns):
         return []
     rows = calendar.filter(pl.col("kind").is_in(list(CALENDAR_LABELS))).sort("ts")
