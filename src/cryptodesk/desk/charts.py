@@ -26,7 +26,7 @@ from cryptodesk.core.frames import MarketFrames
 from cryptodesk.core.models import Event
 from cryptodesk.core.timeutil import zone
 from cryptodesk.desk.core import Desk
-from cryptodesk.writer.story import Story, write_story
+from cryptodesk.writer.story import Story
 
 FIGURE_WIDTH = 900
 REPORT_WIDTH_IN = 7.0
@@ -52,15 +52,7 @@ def snapshot(desk: Desk, as_of: datetime, *, tz: str | None = None, seed: int | 
     tz_name = tz or desk.settings.tz
     zone(tz_name)
     m = desk.moment(as_of, tz=tz_name)
-    story = write_story(
-        m.analysis,
-        m.events,
-        m.frames.calendar,
-        tz=tz_name,
-        seed=desk.settings.seed if seed is None else seed,
-        liquidations_available=m.frames.liquidations.height > 0,
-    )
-    return Snapshot(m.frames, m.analysis, m.events, story, tz_name)
+    return Snapshot(m.frames, m.analysis, m.events, desk.story(m, tz=tz_name, seed=seed), tz_name)
 
 
 def resolve_asset(desk: Desk, name: str | None, *, parameter: str = "--asset") -> str | None:

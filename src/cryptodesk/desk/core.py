@@ -254,13 +254,17 @@ class Desk:
                 f"the store knows no prices at {as_of.astimezone(UTC).isoformat()}",
                 hint="`cryptodesk doctor` shows the store's coverage; pick an --as-of inside it or import more data.",
             )
+        return self.story(m, tz=tz_name, seed=seed)
+
+    def story(self, moment: Moment, *, tz: str, seed: int | None = None) -> Story:
+        """The story of a moment's analysis and events (``seed`` default: ``settings.seed``)."""
         return write_story(
-            m.analysis,
-            m.events,
-            m.frames.calendar,
-            tz=tz_name,
+            moment.analysis,
+            moment.events,
+            moment.frames.calendar,
+            tz=tz,
             seed=self.settings.seed if seed is None else seed,
-            liquidations_available=m.frames.liquidations.height > 0,
+            liquidations_available=moment.frames.liquidations.height > 0,
         )
 
     def events_between(

@@ -44,7 +44,6 @@ from cryptodesk.desk.renders import RenderQueue, Slot
 from cryptodesk.desk.replay import replay
 from cryptodesk.writer import phrasing as ph
 from cryptodesk.writer.render import to_json
-from cryptodesk.writer.story import write_story
 
 MAX_DAYS = 3660
 """Longest period one log may cover (ten years)."""
@@ -92,15 +91,7 @@ def daily_snapshots(
 def _snapshots(desk: Desk, todo: list[date], at: time, tz: str, seed: int | None) -> Iterator[tuple[date, Snapshot]]:
     moments = [moment(day, at, tz) for day in todo]
     for day, m in zip(todo, replay(desk, moments, tz=tz, complete=True), strict=True):
-        story = write_story(
-            m.analysis,
-            m.events,
-            m.frames.calendar,
-            tz=tz,
-            seed=desk.settings.seed if seed is None else seed,
-            liquidations_available=m.frames.liquidations.height > 0,
-        )
-        yield day, Snapshot(m.frames, m.analysis, m.events, story, tz)
+        yield day, Snapshot(m.frames, m.analysis, m.events, desk.story(m, tz=tz, seed=seed), tz)
 
 
 def desk_log(
