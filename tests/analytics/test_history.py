@@ -19,7 +19,7 @@ from tests.analytics.test_panel import close_enough, synthetic_daily
 from tests.store.synth import staggered_store
 
 from cryptodesk.analytics.asof import analyze, asset_state
-from cryptodesk.analytics.history import asset_history, state_at
+from cryptodesk.analytics.history import AssetHistory, Sma50Distance, asset_history, sma50_distance_at, state_at
 from cryptodesk.analytics.replay import AnalysisReplay, SeriesBook
 from cryptodesk.store.db import Store
 
@@ -29,17 +29,22 @@ def daily() -> pl.DataFrame:
     return synthetic_daily(assets=12, days=520, seed=11)
 
 
-@pytest.mark.parametrize("asset", [f"coin-{a:03d}" for a in range(12)])
-def test_state_at_every_row_equals_asset_state_of_the_prefix(daily: pl.DataFrame, asset: str) -> None:
-    rows = daily.filter(pl.col("asset_id") == asset).sort("date")
-    h = asset_history(
+def _history(asset: str, rows: pl.DataFrame, *, first: int = 0) -> AssetHistory:
+    return asset_history(
         asset,
         days=rows.get_column("date").cast(pl.Int32).to_numpy().astype(np.int64),
         close=rows.get_column("close").to_numpy().astype(np.float64),
         volume=rows.get_column("volume").cast(pl.Float64).fill_null(np.nan).to_numpy(),
         market_cap=rows.get_column("market_cap").cast(pl.Float64).fill_null(np.nan).to_numpy(),
         source=rows.get_column("source").to_list(),
+        first=first,
     )
+
+
+@pytest.mark.parametrize("asset", [f"coin-{a:03d}" for a in range(12)])
+def test_state_at_every_row_equals_asset_state_of_the_prefix(daily: pl.DataFrame, asset: str) -> None:
+    rows = daily.filter(pl.col("asset_id") == asset).sort("date")
+    h = _history(asset, rows)
     checked = 0
     for i in range(0, rows.height, 7):  # every 7th row keeps the test fast; the kernels' own tests check every row
         want = asset_state(asset, rows.head(i + 1), names={asset: ("C", "Coin")})
@@ -48,6 +53,23 @@ def test_state_at_every_row_equals_asset_state_of_the_prefix(daily: pl.DataFrame
         assert close_enough(got, want), (asset, i)
         checked += 1
     assert checked > 10
+
+
+@pytest.mark.parametrize(("asset", "first"), [("coin-000", 0), ("coin-003", 200), ("coin-007", 519), ("coin-011", 60)])
+def test_sma50_distance_at_is_the_states_fields(daily: pl.DataFrame, asset: str, first: int) -> None:
+    rows = daily.filter(pl.col("asset_id") == asset).sort("date")
+    h = _history(asset, rows, first=first)
+    first = min(first, rows.height - 1)
+    with pytest.raises(IndexError):
+        sma50_distance_at(h, first - 1) if first else sma50_distance_at(h, -len(h) - 1)
+    seen_sigma = 0
+    for i in range(first, rows.height):
+        got = sma50_distance_at(h, i)
+        state = state_at(h, i, symbol="C", name="Coin")
+        assert got == Sma50Distance.of(state), (asset, i)
+        assert got.close == rows.get_column("close")[i]
+        seen_sigma += got.dist_sma50_sigma is not None
+    assert rows.height - first < 60 or seen_sigma > 0
 
 
 def _pack_moments() -> list[datetime]:

@@ -130,6 +130,8 @@ def test_replay_events_equal_the_direct_path(pack_desk: Desk, moments: list[date
     for moment, events in got:
         want = _direct(pack_desk, moment, NY)[2]
         assert close_enough(events, want), moment
+    kinds = {e.kind for _, events in got for e in events}
+    assert {"sma_extension", "level_cross", "extreme"} <= kinds  # the replay forms are exercised
 
 
 def test_replay_events_at_unsettled_moments(staggered_desk: Desk) -> None:

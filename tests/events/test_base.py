@@ -119,6 +119,38 @@ def test_detect_applies_min_score_and_plugins_extend_the_default_registry() -> N
     assert [e.subject for e in out] == ["y"]
 
 
+def test_a_form_runs_in_its_detectors_place_with_the_narrowed_params() -> None:
+    one, two = _fixed(_event("custom", "x", 50.0)), _fixed(_event("custom", "y", 60.0))
+    seen: list[tuple[str, ...] | None] = []
+
+    def form(frames: MarketFrames, analysis: Analysis, params: DetectParams) -> list[Event]:
+        seen.append(params.subjects)
+        return [_event("custom", "z", 70.0)]
+
+    reg = DetectorRegistry()
+    reg.register("one", one)
+    reg.register("two", two)
+    empty = MarketFrames.empty(AS_OF), Analysis(AS_OF, None)
+    out = detect(*empty, registry=reg, forms={one: form, _fixed(): form}, params=DetectParams(subjects=("z",)))
+    assert [e.subject for e in out] == ["z", "y"]  # "one" ran as its form; "two" has none
+    assert seen == [("z",)]
+    assert [e.subject for e in detect(*empty, registry=reg)] == ["y", "x"]
+
+
+@pytest.mark.parametrize("weight", [1.0, 0.45, 0.85])
+def test_weighted_events_are_the_event_with_score_and_details_changed(weight: float) -> None:
+    from dataclasses import replace
+
+    from cryptodesk.events.base import _weighted
+
+    e = _event("level_cross", "bitcoin", 80.0, direction="up", level=20000.0, details={"close": 20100.0})
+    got = _weighted(e, weight)
+    want = replace(e, score=80.0 * weight, details={"close": 20100.0, "rarity": 80.0, "subject_weight": weight})
+    assert got == want
+    assert e.details == {"close": 20100.0}  # the detector's event is left as it was
+    assert got.to_json() == want.to_json()
+
+
 def test_detect_on_empty_frames_finds_nothing() -> None:
     assert detect(MarketFrames.empty(AS_OF), Analysis(AS_OF, None)) == []
 

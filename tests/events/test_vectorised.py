@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
+from cryptodesk.events._crossings import crossings
 from cryptodesk.events._series import DailySeries
 from cryptodesk.events.base import empirical_frequency, frequency_at_least
 from cryptodesk.events.levels import MAX_LEVELS_SCANNED, last_time_beyond, last_times_beyond, levels_crossed, roundness
@@ -153,3 +154,54 @@ def test_last_time_beyond_equals_one_scan(seed: int, n: int) -> None:
     for up in (True, False):  # every level at once, as cross_events asks
         want = [reference_last_time_beyond(series, level, up) for level in levels]
         assert last_times_beyond(series, levels, up) == want
+
+
+def _level_walk(seed: int, n: int) -> DailySeries:
+    """A walk over many decades that often lands on grid levels exactly, with bad values and jumps."""
+    rng = np.random.default_rng(seed)
+    close = np.empty(n)
+    price = float(np.exp(rng.uniform(-10, 25)))
+    for i in range(n):
+        u = rng.random()
+        if u < 0.1:  # land on a grid level (or a power of ten)
+            step = 10.0 ** (math.floor(math.log10(price)) - 1)
+            price = float(f"{round(price / step) * step:.12g}")
+        elif u < 0.12:
+            price *= float(10.0 ** rng.uniform(-7, 7))  # a jump over several decades
+        else:
+            price *= math.exp(rng.normal(0, 0.08))
+        close[i] = price
+        if rng.random() < 0.02:
+            close[i] = float(rng.choice([math.nan, 0.0, -1.0, math.inf]))
+    days = np.cumsum(rng.choice([1, 1, 1, 2], n)).astype(np.int64) + 18_000
+    return DailySeries("x", days, close, close, close, close, "test")
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize(("n", "start"), [(2, 0), (70, 0), (600, 0), (600, 250), (3000, 1)])
+def test_whole_series_crossings_equal_the_loop(seed: int, n: int, start: int) -> None:
+    series = _level_walk(seed, n)
+    table = crossings(series, start)
+    assert table.offsets.shape == (n + 1,)
+    checked = 0
+    for i in range(n):
+        a, b = int(table.offsets[i]), int(table.offsets[i + 1])
+        if i < max(1, start):
+            assert a == b
+            assert not table.loop[i]
+            continue
+        prefix = DailySeries("x", series.days[: i + 1], series.close[: i + 1], series.close[: i + 1],
+                             series.close[: i + 1], series.close[: i + 1], "test")  # fmt: skip
+        prev, close = float(series.close[i - 1]), float(series.close[i])
+        want = levels_crossed(prev, close)
+        if table.loop[i]:
+            assert a == b  # left to the loop: cross_events asks levels_crossed
+            continue
+        assert [(lv.value, lv.roundness) for lv in want] == list(
+            zip(table.level[a:b].tolist(), table.roundness[a:b].tolist(), strict=True)
+        ), (i, prev, close)
+        beyond = last_times_beyond(prefix, [lv.value for lv in want], close > prev)
+        got = [series.dates[j] if j >= 0 else None for j in table.beyond[a:b].tolist()]
+        assert got == beyond, i
+        checked += b - a
+    assert n < 600 or checked > 50

@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -236,6 +237,52 @@ def state_at(
         volume_ratio=r.ratio[o],
         market_cap=r.cap[o],
         intraday=intraday,
+    )
+
+
+class Sma50Distance(NamedTuple):
+    """The fields of an :class:`AssetState` that describe the close's distance from its 50-day average."""
+
+    close: float
+    close_date: date
+    sma50: float | None
+    dist_sma50_pct: float | None
+    dist_sma50_sigma: float | None
+    sigma_rarity: float | None
+    rsi14: float | None
+    daily_source: str
+
+    @classmethod
+    def of(cls, state: AssetState) -> Sma50Distance:
+        """These fields of ``state``."""
+        return cls(
+            state.close,
+            state.close_date,
+            state.sma50,
+            state.dist_sma50_pct,
+            state.dist_sma50_sigma,
+            state.sigma_rarity,
+            state.rsi14,
+            state.daily_source,
+        )
+
+
+def sma50_distance_at(h: AssetHistory, i: int) -> Sma50Distance:
+    """``Sma50Distance.of(state_at(h, i))`` without building the rest of the state."""
+    r = h.rows
+    if i < r.first:
+        raise IndexError(f"{h.asset_id}: row {i} is before the history's first read row {r.first}")
+    o = i - r.first
+    close, sma50 = r.close[i], r.sma50[o]
+    return Sma50Distance(
+        close,
+        r.date(i),
+        sma50,
+        None if sma50 is None or sma50 <= 0 else close / sma50 - 1.0,
+        r.sigma[o],
+        r.rarity[o],
+        r.rsi[o],
+        h.source[i],
     )
 
 

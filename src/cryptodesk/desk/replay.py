@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from multiprocessing import get_context
 
 from cryptodesk.analytics.asof import analyze
+from cryptodesk.analytics.history import sma50_distance_at
 from cryptodesk.analytics.replay import AnalysisReplay, SeriesBook
 from cryptodesk.analytics.types import Analysis
 from cryptodesk.core.errors import ConfigError
@@ -37,6 +38,7 @@ from cryptodesk.core.settings import Settings
 from cryptodesk.core.timeutil import zone
 from cryptodesk.desk.core import Desk
 from cryptodesk.events.base import DetectorRegistry, DetectParams, weights_from_caps
+from cryptodesk.events.extension import detect_extension, extension_events
 from cryptodesk.events.replay import Prefilter, ReplayedSeries, detect_replayed
 
 
@@ -100,12 +102,25 @@ class _Replay:
         prefixes = self.series.at(moment, universe)
         narrow = self.prefilter.narrowing(prefixes)
         rows = self.analyses.rows_at(moment, universe)
-        caps = [(a, self.analyses.history_of(a).cap_at(i)) for a, i in rows.items()]
-        # States only where a detector reads them: the assets extension may report, and the relative pairs.
-        wanted = sorted({a for a in rows if a in _PAIRS or self.prefilter.extended(a, prefixes, _SIGMA_MIN)})
-        analysis = Analysis(as_of=moment, market=None, assets=self.analyses.states_at(moment, wanted))
+        histories = self.analyses.history_of
+        caps = [(a, histories(a).cap_at(i)) for a, i in rows.items()]
+        # States only where a detector reads them (the relative pairs); extension reads its fields from histories.
+        analysis = Analysis(
+            as_of=moment, market=None, assets=self.analyses.states_at(moment, sorted(_PAIRS & rows.keys()))
+        )
+
+        def extension(frames: MarketFrames, _analysis: Analysis, params: DetectParams) -> list[Event]:
+            wanted = rows.keys() if params.subjects is None else sorted(rows.keys() & set(params.subjects))
+            return extension_events(frames, params, ((a, sma50_distance_at(histories(a), rows[a])) for a in wanted))
+
         return detect_replayed(
-            frames, analysis, prefixes, registry=self.registry, weights=weights_from_caps(caps), narrow=narrow
+            frames,
+            analysis,
+            prefixes,
+            registry=self.registry,
+            weights=weights_from_caps(caps),
+            narrow=narrow,
+            forms={detect_extension: extension},
         )
 
     def light_frames(self, moment: datetime, universe: list[str]) -> MarketFrames:
@@ -124,7 +139,6 @@ class _Replay:
 
 _DEFAULTS = DetectParams()
 _PAIRS = frozenset(a for pair in _DEFAULTS.relative_pairs for a in pair)
-_SIGMA_MIN = _DEFAULTS.extension_sigma_min
 
 
 def _plan(

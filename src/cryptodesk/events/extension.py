@@ -15,8 +15,10 @@ the one-sided normal tail of the σ distance is used instead (and
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import UTC
 
+from cryptodesk.analytics.history import Sma50Distance
 from cryptodesk.analytics.types import Analysis, AssetState
 from cryptodesk.core.frames import MarketFrames
 from cryptodesk.core.models import Event
@@ -35,16 +37,21 @@ def label(sigma: float) -> str:
 
 def extension_event(state: AssetState, frames: MarketFrames) -> Event | None:
     """The extension event of one asset, or None when analytics has no σ distance for it."""
-    sigma = state.dist_sma50_sigma
+    return extension_event_of(state.asset_id, Sma50Distance.of(state), frames)
+
+
+def extension_event_of(asset_id: str, d: Sma50Distance, frames: MarketFrames) -> Event | None:
+    """:func:`extension_event` from the state's distance fields alone."""
+    sigma = d.dist_sma50_sigma
     if sigma is None or not math.isfinite(sigma):
         return None
-    if state.sigma_rarity is not None and state.sigma_rarity > 0:
-        p, basis = state.sigma_rarity, "history"
+    if d.sigma_rarity is not None and d.sigma_rarity > 0:
+        p, basis = d.sigma_rarity, "history"
     else:
         p, basis = 0.5 * math.erfc(abs(sigma) / math.sqrt(2.0)), "normal"
     return Event(
         kind="sma_extension",
-        subject=state.asset_id,
+        subject=asset_id,
         metric="dist_sma50_sigma",
         time=frames.as_of,
         score=score_from_frequency(p),
@@ -53,27 +60,35 @@ def extension_event(state: AssetState, frames: MarketFrames) -> Event | None:
         details={
             "label": label(sigma),
             "sigma": sigma,
-            "dist_sma50_pct": state.dist_sma50_pct,
-            "sma50": state.sma50,
-            "close": state.close,
-            "date": state.close_date,
-            "sigma_rarity": state.sigma_rarity,
+            "dist_sma50_pct": d.dist_sma50_pct,
+            "sma50": d.sma50,
+            "close": d.close,
+            "date": d.close_date,
+            "sigma_rarity": d.sigma_rarity,
             "rarity_basis": basis,
-            "rsi14": state.rsi14,
-            "source": state.daily_source,
+            "rsi14": d.rsi14,
+            "source": d.daily_source,
         },
     )
 
 
 def detect_extension(frames: MarketFrames, analysis: Analysis, params: DetectParams) -> list[Event]:
     """Assets at least ``params.extension_sigma_min`` σ from their 50-day average (see module docstring)."""
+    states = analysis.assets
+    return extension_events(frames, params, ((a, Sma50Distance.of(states[a])) for a in sorted(states)))
+
+
+def extension_events(
+    frames: MarketFrames, params: DetectParams, distances: Iterable[tuple[str, Sma50Distance]]
+) -> list[Event]:
+    """:func:`detect_extension` over ``(asset id, distance fields)`` pairs, in that order (a replay reads the fields
+    from the assets' histories instead of building their states)."""
     today = frames.as_of.astimezone(UTC).date()
     events: list[Event] = []
-    for asset_id in sorted(analysis.assets):
-        state = analysis.assets[asset_id]
-        if not params.wants(asset_id) or (today - state.close_date).days > params.max_stale_days:
+    for asset_id, d in distances:
+        if not params.wants(asset_id) or (today - d.close_date).days > params.max_stale_days:
             continue
-        event = extension_event(state, frames)
+        event = extension_event_of(asset_id, d, frames)
         if event is not None and abs(event.value or 0.0) >= params.extension_sigma_min:
             events.append(event)
     return events

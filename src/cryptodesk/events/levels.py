@@ -32,6 +32,7 @@ import numpy as np
 from cryptodesk.analytics.types import Analysis
 from cryptodesk.core.frames import MarketFrames
 from cryptodesk.core.models import Event
+from cryptodesk.events._crossings import beyond_index, crossings
 from cryptodesk.events._series import BoolArray, DailySeries, FloatArray, fresh_series, subjects
 from cryptodesk.events.base import DetectParams, score_from_days
 
@@ -115,30 +116,58 @@ def last_times_beyond(series: DailySeries, levels: list[float], up: bool) -> lis
 
 def _beyond_before(series: DailySeries, level: float, up: bool, end: int) -> date | None:
     """The last bar before ``end`` on the new side of ``level``, in blocks of 512, 4096, ... bars backwards."""
-    width = 512
-    while end > 0:
-        start = max(0, end - width)
-        block = series.close[start:end]
-        hits = np.flatnonzero(block >= level if up else block < level)
-        if hits.size:
-            return series.dates[start + int(hits[-1])]
-        end, width = start, width * 8
-    return None
+    j = beyond_index(series.close, level, up, end)
+    return series.dates[j] if j >= 0 else None
 
 
 def cross_events(series: DailySeries, frames: MarketFrames, params: DetectParams) -> list[Event]:
-    """Level-cross events for one subject's latest closed bar."""
+    """Level-cross events for one subject's latest closed bar.
+
+    On a replay's prefix the crossings of every bar of the whole series are computed once (``_crossings``) and the
+    latest bar's are read from them.
+    """
     if len(series) < 2:
         return []
     prev, close = float(series.close[-2]), float(series.close[-1])
+    whole = series.whole
+    if whole is not None:
+        table = whole.value(("crossings",), lambda s: crossings(s, s.first_row))
+        i = len(series) - 1
+        if not table.loop[i]:
+            a, b = int(table.offsets[i]), int(table.offsets[i + 1])
+            if a == b:
+                return []
+            levels = [
+                Level(v, r) for v, r in zip(table.level[a:b].tolist(), table.roundness[a:b].tolist(), strict=True)
+            ]
+            dates = whole.dates
+            beyonds = [dates[j] if j >= 0 else None for j in table.beyond[a:b].tolist()]
+            return _cross_events(series, frames, params, prev=prev, close=close, levels=levels, beyonds=beyonds)
     levels = levels_crossed(prev, close)
     if not levels:
         return []
+    beyonds = last_times_beyond(series, [lv.value for lv in levels], close > prev)
+    return _cross_events(series, frames, params, prev=prev, close=close, levels=levels, beyonds=beyonds)
+
+
+def _cross_events(
+    series: DailySeries,
+    frames: MarketFrames,
+    params: DetectParams,
+    *,
+    prev: float,
+    close: float,
+    levels: list[Level],
+    beyonds: list[date | None],
+) -> list[Event]:
+    """The events of the latest bar's crossed ``levels``, with each one's last time beyond."""
     up = close > prev
     today = series.dates[-1]
+    start = series.dates[0]
+    crossed = [x.value for x in levels]
     events: list[Event] = []
-    for lv, beyond in zip(levels, last_times_beyond(series, [lv.value for lv in levels], up), strict=True):
-        days = (today - (beyond if beyond is not None else series.dates[0])).days
+    for lv, beyond in zip(levels, beyonds, strict=True):
+        days = (today - (beyond if beyond is not None else start)).days
         events.append(
             Event(
                 kind="level_cross",
@@ -156,9 +185,9 @@ def cross_events(series: DailySeries, frames: MarketFrames, params: DetectParams
                     "prev_close": prev,
                     "prev_date": series.dates[-2],
                     "days_since_beyond": days if beyond is not None else None,
-                    "history_start": series.dates[0],
+                    "history_start": start,
                     "roundness": lv.roundness,
-                    "levels_crossed": [x.value for x in levels],
+                    "levels_crossed": list(crossed),
                     "unit": "USD",
                     "source": series.source,
                 },

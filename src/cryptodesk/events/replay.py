@@ -12,7 +12,7 @@ are split as usual. ``tests/events/test_replay.py`` checks replayed days against
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 
 import numpy as np
@@ -98,11 +98,12 @@ def detect_replayed(
     params: DetectParams | None = None,
     weights: dict[str, float] | None = None,
     narrow: Narrowing | None = None,
+    forms: Mapping[Detector, Detector] | None = None,
 ) -> list[Event]:
     """:func:`detect` on ``frames``, with the detectors' series served by ``source`` (None: split the frames)."""
     _series.attach(frames, source)
     try:
-        return detect(frames, analysis, registry=registry, params=params, weights=weights, narrow=narrow)
+        return detect(frames, analysis, registry=registry, params=params, weights=weights, narrow=narrow, forms=forms)
     finally:
         _series.attach(frames, None)
 
