@@ -16,10 +16,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 BENCH = Path(__file__).resolve().parent
@@ -182,41 +183,63 @@ def machine() -> dict[str, Any]:
     }
 
 
-def daily_long(dataset: str, root: Path = DATA) -> pl.DataFrame:
+def daily_long(dataset: str, root: Path = DATA, *, as_of: datetime | None = None) -> pl.DataFrame:
     """The generated daily rows of ``dataset`` as the store's ``frames.daily`` (see ``core/frames.py``).
 
     The snapshot stamped D 00:00 UTC is the close of day D-1, available at D 00:00,
     source ``coingecko``; there is no high/low. This is what ``Store.frames`` returns
-    for these files (guarded by ``tests/bench/test_bench_frames.py``), built without
-    importing them so the growth curve can use datasets never imported.
+    for these files (guarded by ``tests/bench/test_generate.py``), built without
+    importing them so the growth curve can use datasets never imported. With ``as_of``,
+    only the rows available at ``as_of`` (what ``Store.frames(as_of)`` returns).
+
+    Read lean, so that loading holds little more than the frame (figure 6): the row order (asset, then time) comes
+    from the id and time columns alone, then each value column is read from the file by itself and gathered into
+    that order; ``asset_id`` is the sorted distinct ids gathered by code; the constant columns stay single values.
+    The result equals reading the whole file, selecting, filtering and sorting (``tests/bench/test_generate.py``).
     """
-    raw = pl.read_parquet(root / dataset / "parquet" / "daily.parquet")
-    return raw.select(*_DAILY_COLUMNS).sort("asset_id", "date")
+    path = root / dataset / "parquet" / "daily.parquet"
+    keys = pl.read_parquet(path, columns=["coinId", "timestamp"])
+    ids = keys.get_column("coinId").unique().sort()
+    code = keys.get_column("coinId").cast(pl.Enum(ids.to_list())).to_physical().to_numpy()
+    ms = keys.get_column("timestamp").to_numpy()
+    del keys
+    if len(ms) and (ms.min() < 0 or ms.max() >= 1 << _TIME_BITS):
+        raise ValueError(f"{path}: timestamps outside [0, 2**{_TIME_BITS}) ms")
+    rows = np.arange(len(ms)) if as_of is None else np.flatnonzero(ms <= (as_of - _EPOCH) // timedelta(milliseconds=1))
+    # one key per row, unique (a coin has one snapshot a day), so any sort gives the order of a stable one
+    order = rows[np.argsort((code[rows].astype(np.int64) << _TIME_BITS) + ms[rows])]
+    del rows
+    asset = ids.gather(code[order])
+    del code
+    stamp = ms[order]
+    del ms
+    # the snapshot stamped D 00:00 UTC is the close of day D - 1, known from its stamp
+    day = pl.Series("date", (stamp // _DAY_MS - 1).astype(np.int32)).cast(pl.Date)
+    stamp *= 1000
+    available = pl.Series("available_at", stamp).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+    del stamp
+    values = {}
+    for name, column in (("close", "price"), ("volume", "totalVolume"), ("market_cap", "marketCap")):
+        values[name] = pl.read_parquet(path, columns=[column]).to_series().gather(order).alias(name)
+    del order
+    cap = values["market_cap"]
+    if (cap > 0).not_().any():  # a market cap that is not positive is unknown (the store keeps it null)
+        values["market_cap"] = pl.select(pl.when(cap > 0).then(cap)).to_series().alias("market_cap")
+    del cap
+    return pl.DataFrame([asset.alias("asset_id"), day, values.pop("close")]).with_columns(
+        pl.lit(None, dtype=pl.Float64).alias("high"),
+        pl.lit(None, dtype=pl.Float64).alias("low"),
+        values.pop("volume"),
+        values.pop("market_cap"),
+        pl.lit("coingecko").alias("source"),
+        available,
+    )
 
 
-def daily_lazy(dataset: str, root: Path = DATA) -> pl.LazyFrame:
-    """:func:`daily_long` as a lazy scan (filter it before collecting to hold only the rows needed; Polars may then
-    hold its text columns less compactly than :func:`daily_long`)."""
-    return _daily_columns(pl.scan_parquet(root / dataset / "parquet" / "daily.parquet"))
-
-
-def _daily_columns(raw: pl.LazyFrame) -> pl.LazyFrame:
-    return raw.select(*_DAILY_COLUMNS).sort("asset_id", "date")
-
-
-_TS = pl.from_epoch(pl.col("timestamp"), time_unit="ms").dt.replace_time_zone("UTC").cast(pl.Datetime("us", "UTC"))
-_DAILY_COLUMNS = (
-    pl.col("coinId").alias("asset_id"),
-    (_TS.dt.date() - pl.duration(days=1)).alias("date"),
-    pl.col("price").alias("close"),
-    pl.lit(None, dtype=pl.Float64).alias("high"),
-    pl.lit(None, dtype=pl.Float64).alias("low"),
-    pl.col("totalVolume").alias("volume"),
-    pl.when(pl.col("marketCap") > 0).then(pl.col("marketCap")).alias("market_cap"),
-    pl.lit("coingecko").alias("source"),
-    _TS.alias("available_at"),
-)
-"""The store's daily columns from the generated layout (eagerly, the constant columns stay single values)."""
+_TIME_BITS = 42
+"""Bits of the sort key left to the millisecond time (up to 2109); the coin's code takes the bits above."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DAY_MS = 86_400_000
 
 
 def frames_at(daily: pl.DataFrame, as_of: datetime) -> Any:

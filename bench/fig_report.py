@@ -73,6 +73,10 @@ def warm(store: Path, runs: int) -> list[dict[str, Any]]:
         it = iter(moments)
         times, _ = timed(lambda: desk.report(next(it)), runs)
         peak = peak_rss_mb()  # before the baseline runs in this process
+        con = desk.store().con  # what DuckDB holds then (mostly the pages its scans read, up to its memory limit)
+        duck, limit = con.execute(
+            "SELECT (SELECT sum(memory_usage_bytes) FROM duckdb_memory()) / 2^20, current_setting('memory_limit')"
+        ).fetchall()[0]
         held = _timeline_mb(desk)
         base_it = iter(moments)
         base, _ = timed(lambda: uncached(desk, next(base_it)), runs)
@@ -101,12 +105,15 @@ def warm(store: Path, runs: int) -> list[dict[str, Any]]:
             passed=(peak - import_rss) / held <= 3,
             notes=f"peak {peak:,.0f} MiB after the timed reports (interpreter+imports {import_rss:,.0f} MiB) vs the "
             f"data the desk holds for them, the day's timeline {held:,.0f} MiB (one moment's frames {size:,.0f} MiB): "
-            f"{(peak - import_rss) / held:.1f}x; DuckDB's buffer pool (the pages the queries read) is in the peak",
+            f"{(peak - import_rss) / held:.1f}x; DuckDB holds {duck:,.0f} MiB then (memory limit {limit}; the pages "
+            "its scans of every stored daily row read are in the peak)",
             extra={
                 "peak_rss_mb": peak,
                 "import_rss_mb": import_rss,
                 "data_mb": held,
                 "frames_mb": size,
+                "duckdb_mb": duck,
+                "duckdb_memory_limit": limit,
                 "rss_ratio": peak / held,
                 "rss_ratio_above_imports": (peak - import_rss) / held,
             },

@@ -326,3 +326,35 @@ def test_sum_in_chunks_of_members_follows_the_same_rules(monkeypatch: pytest.Mon
         assert got[day] == pytest.approx(want, rel=1e-12)
         btc_seen = max(d for d in caps["bitcoin"] if d <= day)
         assert dominance[day] == pytest.approx(caps["bitcoin"][btc_seen] / want)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 500])
+def test_sum_skips_assets_between_members(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """Assets without a value on the last day sort before, between and after the members (and hold the only values
+    of some early dates, and non-positive caps): the chunks read the members' rows only, the dates are theirs."""
+    import cryptodesk.analytics.market as market
+
+    d0 = date(2023, 1, 1)
+    days = [d0 + timedelta(days=i) for i in range(50)]
+    early = [d0 - timedelta(days=i) for i in range(1, 4)]
+    caps = {
+        "aaa-ended": dict.fromkeys([*early, *days[:30]], 7.0),  # before every member; the only values on early days
+        "bitcoin": {d: 100.0 + i for i, d in enumerate(days)},
+        "c-ended": dict.fromkeys(days[:40], 50.0),  # between two members
+        "d-gappy": {d: 2.0 + i for i, d in enumerate(days) if i % 5},
+        "e-dead": dict.fromkeys(days, 0.0),  # a non-positive cap every day: not summed, not a member
+        "zzz-ended": dict.fromkeys(days[10:45], 9.0),  # after every member
+    }
+    monkeypatch.setattr(market, "SUM_CHUNK", chunk)
+    as_of = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), UTC)
+    series = total_series(packdata.frames_at(as_of, daily=_caps_frame(caps)))
+    assert series is not None
+    members = ["bitcoin", "d-gappy"]
+    assert list(series.coverage) == members
+    got = dict(zip(series.frame.get_column("date").to_list(), series.frame.get_column("close").to_list(), strict=True))
+    positive = {a: {d: v for d, v in c.items() if v > 0} for a, c in caps.items()}
+    assert sorted(got) == days  # no early date: only a non-member had values then
+    for day in days:
+        want = _sum_on(positive, members, day)
+        assert want is not None
+        assert got[day] == pytest.approx(want, rel=1e-12)

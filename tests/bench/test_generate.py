@@ -12,7 +12,7 @@ from polars.testing import assert_frame_equal
 from tests.bench.conftest import TINY, TINY_I
 
 import generate
-from common import daily_long
+from common import AS_OF, daily_long
 from cryptodesk.core.settings import Settings
 from cryptodesk.desk import Desk
 from cryptodesk.desk.core import ImportReport
@@ -71,3 +71,47 @@ def test_import_and_frames_shortcut(tiny_root: Path, tiny_desk: tuple[Desk, Impo
     mine = daily_long("T", tiny_root).filter(pl.col("available_at") <= as_of)
     cols = ["asset_id", "date", "close", "volume", "market_cap", "source", "available_at"]
     assert_frame_equal(mine.select(cols), stored.daily.select(cols).sort("asset_id", "date"), check_dtypes=False)
+
+
+def _read_whole(root: Path, dataset: str) -> pl.DataFrame:
+    """The straightforward reading of a generated Parquet copy as the store's daily frame (whole file, sorted)."""
+    ts = pl.from_epoch(pl.col("timestamp"), time_unit="ms").dt.replace_time_zone("UTC").cast(pl.Datetime("us", "UTC"))
+    return (
+        pl.read_parquet(root / dataset / "parquet" / "daily.parquet")
+        .select(
+            pl.col("coinId").alias("asset_id"),
+            (ts.dt.date() - pl.duration(days=1)).alias("date"),
+            pl.col("price").alias("close"),
+            pl.lit(None, dtype=pl.Float64).alias("high"),
+            pl.lit(None, dtype=pl.Float64).alias("low"),
+            pl.col("totalVolume").alias("volume"),
+            pl.when(pl.col("marketCap") > 0).then(pl.col("marketCap")).alias("market_cap"),
+            pl.lit("coingecko").alias("source"),
+            ts.alias("available_at"),
+        )
+        .sort("asset_id", "date")
+    )
+
+
+@pytest.mark.parametrize("as_of", [None, datetime(2024, 6, 30, 23, 59, 59, 999_999, tzinfo=UTC), AS_OF])
+def test_lean_daily_long_is_the_whole_read(tiny_root: Path, as_of: datetime | None) -> None:
+    """The lean reading (row order from the keys, one value column at a time) gives the plain reading's frame."""
+    whole = _read_whole(tiny_root, "T")
+    want = whole if as_of is None else whole.filter(pl.col("available_at") <= as_of)
+    got = daily_long("T", tiny_root, as_of=as_of)
+    assert_frame_equal(got, want)
+    assert 0 < got.height <= whole.height
+
+
+def test_lean_daily_long_of_shuffled_rows_and_unknown_caps(tiny_root: Path, tmp_path: Path) -> None:
+    """Rows in any order and market caps that are not positive (null in the store's frame) read the same way."""
+    raw = pl.read_parquet(tiny_root / "T" / "parquet" / "daily.parquet").sample(fraction=1.0, shuffle=True, seed=3)
+    cap = pl.int_range(pl.len()) % 7
+    raw = raw.with_columns(
+        pl.when(cap == 0).then(0.0).when(cap == 1).then(-1.0).otherwise("marketCap").alias("marketCap")
+    )
+    (tmp_path / "X" / "parquet").mkdir(parents=True)
+    raw.write_parquet(tmp_path / "X" / "parquet" / "daily.parquet")
+    got = daily_long("X", tmp_path, as_of=AS_OF)
+    assert_frame_equal(got, _read_whole(tmp_path, "X").filter(pl.col("available_at") <= AS_OF))
+    assert got.get_column("market_cap").null_count() > 0

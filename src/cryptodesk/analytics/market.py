@@ -106,10 +106,19 @@ def total_series(frames: MarketFrames, *, max_index_lag_days: int = MAX_INDEX_LA
 
 
 def _summable(frames: MarketFrames, as_of: datetime) -> pl.DataFrame:
-    """Daily rows known at ``as_of`` that the sum adds up: crypto assets with a positive market cap."""
-    return known(frames.daily, as_of).filter(
-        pl.col("market_cap").is_not_null() & (pl.col("market_cap") > 0) & pl.col("asset_id").is_in(_crypto_ids(frames))
+    """Daily rows known at ``as_of`` that the sum adds up: crypto assets with a positive market cap (the columns the
+    sum reads; the frame itself when every row counts, so a whole-market frame is not copied)."""
+    rows = known(frames.daily, as_of).select("asset_id", "date", "market_cap", "volume", "source")
+    return _keep(
+        rows,
+        pl.col("market_cap").is_not_null() & (pl.col("market_cap") > 0) & pl.col("asset_id").is_in(_crypto_ids(frames)),
     )
+
+
+def _keep(df: pl.DataFrame, predicate: pl.Expr) -> pl.DataFrame:
+    """``df.filter(predicate)``, or ``df`` itself (no copy) when the predicate holds on every row."""
+    mask = df.select(predicate.fill_null(False)).to_series()
+    return df if mask.all() else df.filter(mask)
 
 
 def _last_sum_date(frames: MarketFrames, as_of: datetime) -> date | None:
@@ -136,9 +145,9 @@ def _sum_series(frames: MarketFrames, as_of: datetime) -> TotalSeries | None:
     members = caps.filter(pl.col("date") == last_date)
     coverage = tuple(sorted(members.get_column("asset_id").to_list()))
     sources = sorted(set(members.get_column("source").to_list()))
-    caps = caps.filter(pl.col("asset_id").is_in(coverage))
-    dates = caps.select(pl.col("date").unique())
-    parts = [_partial_sums(caps.filter(pl.col("asset_id").is_in(chunk)), dates) for chunk in _chunks(coverage)]
+    # the members' rows are read chunk by chunk from the frame (no copy of all of them: 16M rows are ~600 MB)
+    dates = caps.select(pl.col("date").filter(pl.col("asset_id").is_in(coverage)).unique())
+    parts = [_partial_sums(_rows_of(caps, chunk), dates) for chunk in _chunks(coverage)]
     summed = (
         pl.concat(parts)
         .group_by("date")
@@ -171,6 +180,17 @@ SUM_CHUNK = 500
 
 def _chunks(members: tuple[str, ...]) -> list[tuple[str, ...]]:
     return [members[i : i + SUM_CHUNK] for i in range(0, len(members), SUM_CHUNK)] or [()]
+
+
+def _rows_of(caps: pl.DataFrame, members: tuple[str, ...]) -> pl.DataFrame:
+    """The rows of ``members`` (sorted) in ``caps`` (sorted by asset): filtered within the rows from the first
+    member's to the last one's, which hold them all."""
+    if not members:
+        return caps.clear()
+    ids = caps.get_column("asset_id")
+    start, end = ids.search_sorted(members[0], "left"), ids.search_sorted(members[-1], "right")
+    span = caps.slice(start, end - start)
+    return span.filter(pl.col("asset_id").is_in(members))
 
 
 def _partial_sums(caps: pl.DataFrame, dates: pl.DataFrame) -> pl.DataFrame:

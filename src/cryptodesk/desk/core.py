@@ -97,7 +97,7 @@ class Desk:
                 f"{path}: no store here yet", hint="Import data first: `cryptodesk import PATH` (or pass --db)."
             )
         read_only = not write
-        self._store = Store.open(path, read_only=read_only)
+        self._store = Store.open(path, read_only=read_only, memory_limit=self.settings.store_memory_limit)
         self._read_only = read_only
         self._learn_assets(self._store)
         return self._store

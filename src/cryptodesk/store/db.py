@@ -18,6 +18,7 @@ available, timestamps with time zone are already handled in UTC.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -63,8 +64,12 @@ class Store:
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
-    def open(cls, path: str | Path, *, read_only: bool = False) -> Store:
+    def open(cls, path: str | Path, *, read_only: bool = False, memory_limit: str | None = None) -> Store:
         """Open (creating if needed, unless read-only) and migrate the store at ``path``.
+
+        ``memory_limit`` (a DuckDB size such as ``256MB``; setting ``store_memory_limit``) caps a read-only
+        connection's memory, and so the pages DuckDB keeps cached after its scans; larger query intermediates spill.
+        A read-write connection keeps DuckDB's limit (an ingest session sets its own).
 
         Raises StoreLockedError when another process holds the file, StoreError when
         it cannot be opened, is not a DuckDB file, or was written by a newer cryptodesk.
@@ -82,6 +87,8 @@ class Store:
         try:
             with store._translate("open"):
                 _set_utc(con)
+                if read_only and memory_limit and memory_limit.strip():
+                    run(con, f"SET memory_limit = {_size(memory_limit)}")
                 migrate(con, path=name, read_only=read_only)
         except BaseException:
             store.close()
@@ -272,6 +279,17 @@ def _set_utc(con: duckdb.DuckDBPyConnection) -> None:
     run(con, "SET enable_progress_bar = false")
     with contextlib.suppress(duckdb.InvalidInputException, duckdb.CatalogException):
         run(con, "SET TimeZone = 'UTC'")
+
+
+_SIZE = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B", re.IGNORECASE)
+
+
+def _size(text: str) -> str:
+    """A memory size such as ``256MB`` as an SQL literal (ConfigError on anything else: it is inlined in SQL)."""
+    value = text.strip()
+    if not _SIZE.fullmatch(value):
+        raise ConfigError(f"memory_limit: expected a size such as 256MB, got {text!r}", parameter="memory_limit")
+    return f"'{value}'"
 
 
 def _open_error(path: str, error: duckdb.Error) -> StoreError:
