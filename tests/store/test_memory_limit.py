@@ -48,7 +48,7 @@ def test_the_setting_reaches_the_desks_connection(store_path: Path) -> None:
     with Desk(Settings.model_validate({"db": store_path, "store_memory_limit": "123MB"})) as desk:
         assert _limit(desk.store().con) == _duckdb_says("123MB")
     with Desk(Settings.model_validate({"db": store_path})) as desk:
-        assert _limit(desk.store().con) == _duckdb_says(Settings().store_memory_limit)
+        assert _limit(desk.store().con) == _duckdb_says(Settings().store_memory_limit or None)
 
 
 def test_a_limit_that_is_not_a_size_is_refused(store_path: Path) -> None:

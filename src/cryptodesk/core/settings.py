@@ -45,10 +45,11 @@ SETTINGS: tuple[SettingDoc, ...] = (
     ),
     SettingDoc(
         "store_memory_limit",
-        "256MB",
-        "DuckDB memory limit of read-only store connections (reports, dashboard, replays): bounds the cache of pages "
-        "the queries read, which DuckDB otherwise keeps up to 80% of RAM; larger reads spill. Empty: DuckDB's default. "
-        "Writes (imports, updates) keep their own limits.",
+        "",
+        "DuckDB memory limit of read-only store connections (reports, dashboard, replays), e.g. 256MB: bounds the "
+        "cache of pages the queries read, which DuckDB otherwise keeps up to 80% of RAM; larger reads spill, and a "
+        "query that cannot spill fails (256MB is too small for a replay over 16M rows). Empty (the default): "
+        "DuckDB's own. Writes (imports, updates) keep their own limits.",
     ),
     SettingDoc("coingecko_api_key", None, "CoinGecko Demo key (sent as x-cg-demo-api-key)."),
     SettingDoc("coingecko_pro_api_key", None, "CoinGecko Pro key (switches to the Pro base URL, x-cg-pro-api-key)."),
@@ -88,7 +89,7 @@ class Settings(BaseModel):
     universe_size: int = Field(100, ge=1, le=100_000)
     universe_fresh_days: int = Field(7, ge=0, le=3660)
     intraday_days: int = Field(8, ge=1, le=3660)
-    store_memory_limit: str = Field("256MB", pattern=r"^(\s*|\s*\d+(\.\d+)?\s*([KMGT]i?B)\s*)$")
+    store_memory_limit: str = Field("", pattern=r"^(\s*|\s*\d+(\.\d+)?\s*([KMGT]i?B)\s*)$")
     coingecko_api_key: SecretStr | None = None
     coingecko_pro_api_key: SecretStr | None = None
     coingecko_base_url: str = "https://api.coingecko.com/api/v3"
