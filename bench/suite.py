@@ -57,7 +57,7 @@ def steps(p: Plan) -> list[tuple[str, list[str]]]:
         ("analytics", [fig, "fig2", "--dataset", p.daily, "--runs", str(p.runs)]),
         ("sma-rsi", [fig, "fig3", "--dataset", p.daily, "--runs", str(p.runs)]),
         ("rss-panel", [fig, "rss", "--dataset", p.daily, "--path", "panel"]),
-        ("events", [ev, "--store", store, "--dataset", p.daily, "--sample", str(p.sample)]),
+        ("events", [ev, "--store", store, "--dataset", p.daily, "--sample", str(p.sample), "--runs", str(p.runs)]),
         ("events-check", [ev, "--store", store, "--dataset", p.daily, "--check", str(p.sample)]),
         ("events-all-assets", [ev, "--store", store, "--dataset", p.daily, "--all-assets", "30"]),
         ("store-small", ["bench/make_store.py", p.small]),

@@ -22,7 +22,7 @@ import polars as pl
 import pytest
 
 from cryptodesk.core.models import TABLES, Batch
-from cryptodesk.store import Store, _prepare
+from cryptodesk.store import Store, _prepare, _staging
 
 from .reference_ingest import reference_ingest
 from .synth import batch, candle, global_row, snap, utc
@@ -225,3 +225,56 @@ def test_leaving_a_session_without_commit_changes_nothing(tmp_path: Path) -> Non
     assert {k: v for k, v in after.items() if k != "import_runs"} == {
         k: v for k, v in before.items() if k != "import_runs"
     }
+
+
+def _large_snapshots(rows: int, *, first: int = 0) -> pl.DataFrame:
+    """``rows`` snapshot rows of 1,000 assets, day after day from day ``first // 1000``, in chunks of a row group
+    (as a Parquet file's row groups arrive)."""
+    assets = [f"coin{i:04d}" for i in range(1000)]
+    frame = pl.DataFrame(
+        {
+            "source": ["coingecko"] * rows,
+            "asset_id": [assets[i % 1000] for i in range(first, first + rows)],
+            "ts": [DAY0 + timedelta(days=i // 1000) for i in range(first, first + rows)],
+            "price": [1.0 + i for i in range(first, first + rows)],
+            "market_cap": [1e6 + i for i in range(first, first + rows)],
+        }
+    )
+    size = _staging.ROW_GROUP_ROWS
+    return pl.concat([TABLES["snapshots"].conform(frame.slice(i, size)) for i in range(0, rows, size)], rechunk=False)
+
+
+def _changed(frame: pl.DataFrame, factor: float) -> pl.DataFrame:
+    """``frame`` with other prices and market caps."""
+    return frame.with_columns(pl.col("price") * factor, pl.col("market_cap") * factor)
+
+
+@pytest.mark.parametrize("repeats_inside", [False, True])
+def test_a_large_batch_appended_on_every_thread_keeps_call_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, repeats_inside: bool
+) -> None:
+    """Batches large enough for a parallel append into an empty table (``_staging.PARALLEL_APPEND_ROW_GROUPS``, one
+    row group per thread here) merge their repeated keys in call order, as the reference ingest does: a large batch
+    with no key twice appends in parallel, in any order; one with a key twice keeps its order on one thread (an
+    unordered append only sometimes moves a repeated key's rows, so the settings the session used are checked too)."""
+    monkeypatch.setattr(_staging, "PARALLEL_APPEND_ROW_GROUPS", 1)
+    settings: list[tuple[str, str]] = []
+    setting = _staging.IngestSession._setting
+    monkeypatch.setattr(
+        _staging.IngestSession, "_setting", lambda self, n, v: (settings.append((n, v)), setting(self, n, v))[1]
+    )
+    with Store.open(tmp_path / "threads.duckdb") as store:
+        threads = int(store.con.execute("SELECT current_setting('threads')").fetchone()[0])  # type: ignore[index]
+    rows = (threads + 2) * _staging.ROW_GROUP_ROWS
+    large = _large_snapshots(rows)
+    before = _changed(large.slice(rows // 2, 30), 3.0)  # keys of the large batch, met in an earlier batch
+    after = _changed(large.slice(rows // 3, 30), 5.0)  # and in a later one
+    if repeats_inside:
+        large = pl.concat([large, _changed(large.slice(100, 30), 7.0)], rechunk=False)
+    calls = [[Batch("snapshots", before), Batch("snapshots", large), Batch("snapshots", after)]]
+    state = _compare(tmp_path, calls)
+    assert (("preserve_insertion_order", "false") in settings) is not repeats_inside
+    want: dict[tuple[object, object], float] = {}
+    for b in calls[0]:  # the latest value of each key, in call order
+        want.update(((r[0], r[1]), r[2]) for r in b.frame.select("asset_id", "ts", "price").iter_rows())
+    assert {(r[1], r[2]): r[3] for r in state["snapshots"]} == want

@@ -341,7 +341,7 @@ class Desk:
 
 def _expand(paths: Iterable[Path]) -> Iterable[tuple[Path, bool]]:
     """Files named and the data files of folders; a lake's files (``cryptodesk import`` reads lakes whole) are not."""
-    from cryptodesk.store.lake import LAKE_MARKER
+    from cryptodesk.store._lake_marker import LAKE_MARKER
 
     for p in paths:
         if p.is_dir():

@@ -221,7 +221,9 @@ def upsert_appended(
 ) -> TableResult:
     """Finish a table that was empty when the call began and got its ``rows`` appended directly (with ``run_id``).
 
-    Every row of the table is then from this call, in call order (``rowid``). When ``repeats``
+    Every row of the table is then from this call, and the rows of any one key are in call order (``rowid``):
+    batches are appended in order, and a batch appended in parallel without keeping its row order has no key twice
+    (``IngestSession._append``). When ``repeats``
     (some key hash was met twice), the rows of keys met more than once are taken out and
     replaced by their merge, with the within-call conflicts recorded; otherwise nothing is left to do.
     """

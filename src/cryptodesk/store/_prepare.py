@@ -23,7 +23,8 @@ from cryptodesk.store._ingest import conform_frame
 class PreparedBatch:
     """One batch ready to stage: its table, rows, key null counts, key hashes, one-value text columns and data.
 
-    ``data`` holds the columns that are not in ``constants`` plus ``_h`` (the key hash).
+    ``data`` holds the columns that are not in ``constants`` plus ``_h`` (the key hash). ``repeats``: some key hash
+    occurs twice in this batch (a repeated key, or a hash collision), so the order of its rows matters to the merge.
     """
 
     table: str
@@ -32,6 +33,7 @@ class PreparedBatch:
     hashes: pl.Series
     constants: dict[str, str]
     data: pa.Table | None
+    repeats: bool = False
 
 
 def prepare(batches: Iterable[Batch]) -> list[PreparedBatch]:
@@ -47,7 +49,8 @@ def prepare(batches: Iterable[Batch]) -> list[PreparedBatch]:
         constants = _constant_text(frame)
         hashes = key_hash(frame, spec.key, constants).alias("_h")
         data = frame.drop(list(constants)).with_columns(hashes).to_arrow(compat_level=CompatLevel.newest())
-        out.append(PreparedBatch(b.table, frame.height, nulls, hashes, constants, data))
+        repeats = hashes.n_unique() < frame.height
+        out.append(PreparedBatch(b.table, frame.height, nulls, hashes, constants, data, repeats))
     return out
 
 

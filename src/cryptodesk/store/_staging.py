@@ -79,6 +79,7 @@ class _Stage:
     """One table's rows so far: where they go, how many, their key hashes and key null counts.
 
     ``direct``: the rows go straight into the (unindexed, empty) table itself instead of a temp table.
+    ``repeats``: some batch had a key hash twice (``PreparedBatch.repeats``).
     """
 
     spec: TableSpec
@@ -86,6 +87,7 @@ class _Stage:
     rows: int = 0
     hashes: list[pl.Series] = field(default_factory=list)
     nulls: dict[str, int] = field(default_factory=dict)
+    repeats: bool = False
 
     @property
     def table(self) -> str:
@@ -100,6 +102,19 @@ INGEST_MEMORY = 3 * 2**30
 """DuckDB's memory limit during an ingest session (when the connection's own is higher): beyond it the staged rows
 and the merge's joins spill to ``<store>.tmp`` instead of growing the process. Re-importing dataset M (16M rows
 already stored): peak RSS 4.6 GB with it, over 6 GB (stopped) without."""
+
+
+ROW_GROUP_ROWS = 122_880
+"""Rows in a DuckDB row group (its default ``row_group_size``): the unit a parallel append hands to a thread."""
+
+PARALLEL_APPEND_ROW_GROUPS = 16
+"""A batch with no key twice appends on every DuckDB thread, with ``preserve_insertion_order`` off, when it holds at
+least this many row groups per thread; smaller batches append on one thread. A parallel append leaves up to one
+partly filled row group per thread, which the next checkpoint rewrites; at 16 per thread that is a few percent of
+the batch. Measured with ``bench/fig_import.py``'s data on 2 cores (import + close): dataset M's one 16M-row Parquet
+file 9.1 s -> 6.4 s; I's twenty 527k-row Parquet files, appended in parallel, 6.6 s -> 7.4 s (2 s of checkpoint
+rewriting them), and M's 133k-row monthly CSV files 10.2 s -> 12.8 s: those stay on one thread. With the insertion
+order kept, a parallel append deferred its work to the checkpoint (M: 1.4 s more at close)."""
 
 
 def _bytes(text: str) -> int | None:
@@ -125,6 +140,8 @@ class IngestSession:
         self.run_id = int(scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM import_runs"))
         """The run this call will be (the store is locked for the session, so it cannot change)."""
         self._saved: dict[str, str] = {}
+        self._threads = max(1, int(scalar(con, "SELECT current_setting('threads')")))
+        """DuckDB's threads for this connection (before the session's own setting)."""
         limit = _bytes(str(scalar(con, "SELECT current_setting('memory_limit')")))
         if limit is None or limit > INGEST_MEMORY:
             self._setting("memory_limit", f"'{INGEST_MEMORY // 2**20}MiB'")
@@ -184,9 +201,16 @@ class IngestSession:
             data = data.append_column("_ord", pa.array(order))
             insert = f"INSERT INTO {stage.table} SELECT {select}, _ord, _h"
         stage.rows += p.rows
-        if "threads" not in self._saved:
-            # appends run on one DuckDB thread: a file's rows are too few to share (a second thread only spun,
-            # ~35% more CPU, measured), and the caller parses the next file meanwhile; commit gives them back
+        stage.repeats = stage.repeats or p.repeats
+        if not p.repeats and p.rows >= PARALLEL_APPEND_ROW_GROUPS * ROW_GROUP_ROWS * self._threads:
+            # a large batch with no key twice: the order of its rows does not matter to the merge (rows of one key
+            # come from different batches, appended in call order), so every thread appends row groups of it
+            self.restore("threads")
+            self._setting("preserve_insertion_order", "false")
+        else:
+            # a batch of a few row groups appends on one DuckDB thread while the caller parses the next file (a
+            # second thread only spun, measured), in the batch's order; commit gives the threads back
+            self.restore("preserve_insertion_order")
             self._setting("threads", "1")
         self._con.register("_cd_batch", data)
         try:
@@ -211,7 +235,7 @@ class IngestSession:
     def _upsert(self, stage: _Stage, run_id: int) -> TableResult:
         """Upsert one stage; its hashes met more than once go to ``_cd_dups`` for the exact merge."""
         repeated = pl.Series("h", [], dtype=pl.UInt64)
-        if stage.hashes:
+        if len(stage.hashes) > 1 or stage.repeats:  # one batch without repeats has none to find
             hashes = pl.concat(stage.hashes).sort()  # a sort finds repeats faster than a hash table here
             stage.hashes.clear()
             repeated = hashes.filter(hashes == hashes.shift(1)).unique()

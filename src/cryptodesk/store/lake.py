@@ -43,11 +43,10 @@ import pyarrow.fs as pafs
 from cryptodesk.core.errors import ConfigError, InputError
 from cryptodesk.core.models import TABLES, UTC_TS, Batch
 from cryptodesk.core.timeutil import utc_now
+from cryptodesk.store._lake_marker import LAKE_MARKER
 from cryptodesk.store._sql import q, qlist, scalar
 from cryptodesk.store.db import FileRecord, IngestResult, Store
 
-LAKE_MARKER: Final = "_cryptodesk_lake.json"
-"""File at the lake's root that marks a folder as a cryptodesk lake (and lists its tables)."""
 LAKE_FORMAT: Final = "cryptodesk-lake"
 LAKE_VERSION: Final = 1
 COVERAGE_TABLE: Final = "feed_coverage"
