@@ -146,3 +146,21 @@ def test_ahead_stops_its_worker_when_the_consumer_stops() -> None:
     stream.close()
     assert threading.active_count() == before
     assert len(produced) < 10  # the worker ran at most a couple of items ahead, then stopped
+
+
+@pytest.mark.parametrize(("budget", "waiting"), [(25, 2), (10, 1), (5, 1), (1000, 8)])
+def test_ahead_keeps_the_waiting_items_within_their_budget(budget: int, waiting: int) -> None:
+    """With a weight, at most ``budget`` worth of items wait (at least one), and never more than ``depth``."""
+    produced: list[int] = []
+
+    def items() -> Iterator[int]:
+        for i in range(100):
+            produced.append(i)
+            yield i
+
+    stream = ahead(items(), depth=8, weight=lambda _i: 10, budget=budget)
+    assert next(stream) == 0
+    time.sleep(0.3)  # the worker fills what it may, then waits
+    # the items in the box, plus the one produced and held back for room
+    assert len(produced) - 1 == waiting + 1
+    assert list(stream) == list(range(1, 100))

@@ -30,7 +30,7 @@ from cryptodesk.core.frames import MarketFrames
 from cryptodesk.core.models import Event
 from cryptodesk.core.settings import Settings, load_settings
 from cryptodesk.core.timeutil import zone
-from cryptodesk.desk._import import ahead, parse_files
+from cryptodesk.desk._import import PARSE_AHEAD, PARSE_AHEAD_BYTES, ahead, parse_files, parsed_bytes
 from cryptodesk.plugins import PluginHub, load_hub
 from cryptodesk.store.db import FileRecord, IngestResult, IngestSession, Store
 from cryptodesk.writer.story import Story, write_story
@@ -145,7 +145,14 @@ class Desk:
             with contextlib.ExitStack() as stack:
                 session: IngestSession | None = None
                 parsed = stack.enter_context(
-                    contextlib.closing(ahead(parse_files(todo, self.formats, self.registry, asset_id)))
+                    contextlib.closing(
+                        ahead(
+                            parse_files(todo, self.formats, self.registry, asset_id),
+                            PARSE_AHEAD,
+                            weight=parsed_bytes,
+                            budget=PARSE_AHEAD_BYTES,
+                        )
+                    )
                 )
                 for i, got in enumerate(parsed):
                     if progress:
