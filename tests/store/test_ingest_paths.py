@@ -240,7 +240,7 @@ def _large_snapshots(rows: int, *, first: int = 0) -> pl.DataFrame:
             "market_cap": [1e6 + i for i in range(first, first + rows)],
         }
     )
-    size = _staging.ROW_GROUP_ROWS
+    size = _prepare.ROW_GROUP_ROWS
     return pl.concat([TABLES["snapshots"].conform(frame.slice(i, size)) for i in range(0, rows, size)], rechunk=False)
 
 
@@ -253,11 +253,11 @@ def _changed(frame: pl.DataFrame, factor: float) -> pl.DataFrame:
 def test_a_large_batch_appended_on_every_thread_keeps_call_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, repeats_inside: bool
 ) -> None:
-    """Batches large enough for a parallel append into an empty table (``_staging.PARALLEL_APPEND_ROW_GROUPS``, one
+    """Batches large enough for a parallel append into an empty table (``_prepare.PARALLEL_APPEND_ROW_GROUPS``, one
     row group per thread here) merge their repeated keys in call order, as the reference ingest does: a large batch
     with no key twice appends in parallel, in any order; one with a key twice keeps its order on one thread (an
     unordered append only sometimes moves a repeated key's rows, so the settings the session used are checked too)."""
-    monkeypatch.setattr(_staging, "PARALLEL_APPEND_ROW_GROUPS", 1)
+    monkeypatch.setattr(_prepare, "PARALLEL_APPEND_ROW_GROUPS", 1)
     settings: list[tuple[str, str]] = []
     setting = _staging.IngestSession._setting
     monkeypatch.setattr(
@@ -265,7 +265,7 @@ def test_a_large_batch_appended_on_every_thread_keeps_call_order(
     )
     with Store.open(tmp_path / "threads.duckdb") as store:
         threads = int(store.con.execute("SELECT current_setting('threads')").fetchone()[0])  # type: ignore[index]
-    rows = (threads + 2) * _staging.ROW_GROUP_ROWS
+    rows = (threads + 2) * _prepare.ROW_GROUP_ROWS
     large = _large_snapshots(rows)
     before = _changed(large.slice(rows // 2, 30), 3.0)  # keys of the large batch, met in an earlier batch
     after = _changed(large.slice(rows // 3, 30), 5.0)  # and in a later one

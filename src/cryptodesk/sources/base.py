@@ -201,12 +201,13 @@ def validate_batch(batch: Batch, path: Path, source: str) -> Batch:
         frame = frame.with_columns(pl.lit(source).alias("source"))
     if list(frame.schema.items()) != list(spec.columns.items()):  # formats' batch() frames are conformed already
         frame = spec.conform(frame)
-    if frame.get_column("source").null_count():
+    # expressions, not get_column: a column set to one value (the source) stays one value instead of a column of it
+    if frame.select(pl.col("source").null_count()).item():
         frame = frame.with_columns(pl.col("source").fill_null(source))
-    for key in spec.key:
-        nulls = frame.get_column(key).is_null()
-        if nulls.any():
-            idx = int(nulls.arg_max() or 0)
+    nulls = frame.select(pl.col(key).null_count() for key in spec.key).row(0)
+    for key, count in zip(spec.key, nulls, strict=True):
+        if count:
+            idx = int(frame.select(pl.col(key).is_null().arg_max()).item() or 0)
             raise ParseError(path, f"row {idx + 1} of {batch.table} has no {key}", column=key)
     for col in ("open", "high", "low", "close", "price"):
         if col in frame.columns:

@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from cryptodesk.core.models import TABLES, Batch, TableSpec
 from cryptodesk.core.timeutil import utc_now
+from cryptodesk.store import _prepare
 from cryptodesk.store._ingest import TableResult, check_keys, upsert_appended, upsert_staged
 from cryptodesk.store._prepare import PreparedBatch, prepare
 from cryptodesk.store._sql import lit, q, qlist, run, scalar
@@ -102,19 +103,6 @@ INGEST_MEMORY = 3 * 2**30
 """DuckDB's memory limit during an ingest session (when the connection's own is higher): beyond it the staged rows
 and the merge's joins spill to ``<store>.tmp`` instead of growing the process. Re-importing dataset M (16M rows
 already stored): peak RSS 4.6 GB with it, over 6 GB (stopped) without."""
-
-
-ROW_GROUP_ROWS = 122_880
-"""Rows in a DuckDB row group (its default ``row_group_size``): the unit a parallel append hands to a thread."""
-
-PARALLEL_APPEND_ROW_GROUPS = 16
-"""A batch with no key twice appends on every DuckDB thread, with ``preserve_insertion_order`` off, when it holds at
-least this many row groups per thread; smaller batches append on one thread. A parallel append leaves up to one
-partly filled row group per thread, which the next checkpoint rewrites; at 16 per thread that is a few percent of
-the batch. Measured with ``bench/fig_import.py``'s data on 2 cores (import + close): dataset M's one 16M-row Parquet
-file 9.1 s -> 6.4 s; I's twenty 527k-row Parquet files, appended in parallel, 6.6 s -> 7.4 s (2 s of checkpoint
-rewriting them), and M's 133k-row monthly CSV files 10.2 s -> 12.8 s: those stay on one thread. With the insertion
-order kept, a parallel append deferred its work to the checkpoint (M: 1.4 s more at close)."""
 
 
 def _bytes(text: str) -> int | None:
@@ -202,7 +190,7 @@ class IngestSession:
             insert = f"INSERT INTO {stage.table} SELECT {select}, _ord, _h"
         stage.rows += p.rows
         stage.repeats = stage.repeats or p.repeats
-        if not p.repeats and p.rows >= PARALLEL_APPEND_ROW_GROUPS * ROW_GROUP_ROWS * self._threads:
+        if not p.repeats and p.rows >= _prepare.PARALLEL_APPEND_ROW_GROUPS * _prepare.ROW_GROUP_ROWS * self._threads:
             # a large batch with no key twice: the order of its rows does not matter to the merge (rows of one key
             # come from different batches, appended in call order), so every thread appends row groups of it
             self.restore("threads")
