@@ -7,6 +7,7 @@ across 2021-2023, at several times of day) and on a store whose sources arrive h
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -22,7 +23,7 @@ from cryptodesk.core.frames import MarketFrames
 from cryptodesk.core.models import Event
 from cryptodesk.core.settings import load_settings
 from cryptodesk.desk import Desk
-from cryptodesk.desk.replay import Moment, replay, replay_events
+from cryptodesk.desk.replay import Moment, gc_paused, replay, replay_events
 from cryptodesk.events.base import DetectParams, detect
 
 FRAME_NAMES = ("daily", "intraday", "points", "global_daily", "global_points", "calendar", "liquidations", "coverage")
@@ -198,3 +199,22 @@ def test_replay_events_stay_in_process_with_detectors_added_at_run_time(
         assert len(list(replay_events(pack_desk, _moments(date(2022, 11, 5), 3), tz=NY, workers=2))) == 3
     finally:
         pack_desk.hub.detectors.unregister("never")
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_gc_paused_gives_the_collector_back_as_it_was(enabled: bool) -> None:
+    """The collector is off inside (nested too, and when the block raises) and as it was after."""
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        with gc_paused():
+            assert not gc.isenabled()
+            with gc_paused():
+                assert not gc.isenabled()
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled
+        with pytest.raises(RuntimeError), gc_paused():
+            raise RuntimeError("inside")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
