@@ -72,7 +72,7 @@ def steps(p: Plan) -> list[tuple[str, list[str]]]:
     if p.large:
         large = str(DATA / "stores" / f"{p.large}.duckdb")
         out += [
-            ("growth-analytics-large", [fig, "growth", "--dataset", p.large, "--runs", "1"]),
+            ("growth-analytics-large", [fig, "growth", "--dataset", p.large, "--runs", str(p.runs)]),
             ("store-large", ["bench/make_store.py", p.large]),
             ("growth-events-large", [ev, "--store", large, "--dataset", p.large, "--sample", "3"]),
         ]

@@ -196,8 +196,11 @@ def _rows_of(caps: pl.DataFrame, members: tuple[str, ...]) -> pl.DataFrame:
 def _partial_sums(caps: pl.DataFrame, dates: pl.DataFrame) -> pl.DataFrame:
     """Per date, the sum of some members' market caps and volumes (each from its first day, gaps bridged up to
     :data:`MAX_GAP_DAYS`), bitcoin's cap when it is among them, and whether every one of them had a fresh value."""
-    firsts = caps.group_by("asset_id").agg(pl.col("date").min().alias("_first"))
-    grid = firsts.join(dates, how="cross").filter(pl.col("date") >= pl.col("_first")).sort("asset_id", "date")
+    firsts = caps.group_by("asset_id").agg(pl.col("date").min().alias("_first")).sort("asset_id")
+    # sorted members x sorted dates, left-major: the grid comes out sorted by (asset_id, date), as join_asof needs
+    grid = firsts.join(dates.sort("date"), how="cross", maintain_order="left_right").filter(
+        pl.col("date") >= pl.col("_first")
+    )
     filled = grid.join_asof(
         caps.select("asset_id", "date", "market_cap", "volume", pl.col("date").alias("_seen")),
         on="date",
