@@ -1,0 +1,70 @@
+"""Where the warm report process's memory goes (figure 6, the report row), step by step.
+
+    python bench/report_memory.py --store bench/data/stores/M_I.duckdb [--memory-limit 100MB] [--reports 8]
+
+The steps of figure 5's warm process, one at a time: open the store, the universe, one report's frames
+(``Desk.frames``), then ``Desk.report`` at the as-of and every 5 minutes after. Before each step the peak resident
+set size is reset (``/proc/self/clear_refs``, Linux), so each line shows the step's own peak and the resident size
+after it, with what DuckDB holds then (``duckdb_memory()``). ``--memory-limit`` sets the store's
+``store_memory_limit`` (the DuckDB memory limit of read-only connections). Informational, not part of the suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from common import AS_OF
+from cryptodesk.core.settings import Settings
+from cryptodesk.desk import Desk
+from fig_report import WARM_STEP
+
+
+def _status() -> dict[str, int]:
+    """VmHWM (peak since the last reset) and VmRSS of this process, in MiB."""
+    out: dict[str, int] = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmHWM", "VmRSS"):
+            out[key] = int(value.split()[0]) // 1024
+    return out
+
+
+def _reset_peak() -> None:
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def main() -> None:
+    """CLI (see module docstring)."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--store", type=Path, required=True)
+    ap.add_argument("--memory-limit", default="", help="store_memory_limit, e.g. 100MB (default: off)")
+    ap.add_argument("--reports", type=int, default=8)
+    args = ap.parse_args()
+    desk = Desk(Settings.model_validate({"db": args.store, "tz": "UTC", "store_memory_limit": args.memory_limit}))
+    before = _status()["VmRSS"]
+    print(f"{'step':<22} {'peak MiB':>9} {'after MiB':>10} {'added':>7} {'DuckDB MiB':>11}")
+    print(f"{'interpreter+imports':<22} {'':>9} {before:>10,}")
+
+    def step(name: str, fn: Callable[[], Any]) -> None:
+        nonlocal before
+        _reset_peak()
+        fn()
+        now = _status()
+        held = desk.store().con.execute("SELECT sum(memory_usage_bytes) / 2^20 FROM duckdb_memory()").fetchall()[0][0]
+        print(f"{name:<22} {now['VmHWM']:>9,} {now['VmRSS']:>10,} {now['VmRSS'] - before:>+7,} {held or 0:>11,.0f}")
+        before = now["VmRSS"]
+
+    step("open the store", desk.store)
+    universe = desk.universe(AS_OF)
+    step("universe", lambda: desk.universe(AS_OF))
+    step("one report's frames", lambda: desk.frames(AS_OF, assets=universe))
+    for i in range(args.reports):
+        step(f"report {i + 1}", lambda i=i: desk.report(AS_OF + WARM_STEP * i))
+    desk.close()
+
+
+if __name__ == "__main__":
+    main()
