@@ -160,7 +160,10 @@ def test_ahead_keeps_the_waiting_items_within_their_budget(budget: int, waiting:
 
     stream = ahead(items(), depth=8, weight=lambda _i: 10, budget=budget)
     assert next(stream) == 0
-    time.sleep(0.3)  # the worker fills what it may, then waits
+    settled, deadline = -1, time.monotonic() + 10
+    while settled != len(produced) and time.monotonic() < deadline:  # the worker fills what it may, then waits
+        settled = len(produced)
+        time.sleep(0.2)
     # the items in the box, plus the one produced and held back for room
     assert len(produced) - 1 == waiting + 1
     assert list(stream) == list(range(1, 100))
