@@ -6,7 +6,8 @@ The steps of figure 5's warm process, one at a time: open the store, the univers
 (``Desk.frames``), then ``Desk.report`` at the as-of and every 5 minutes after. Before each step the peak resident
 set size is reset (``/proc/self/clear_refs``, Linux), so each line shows the step's own peak and the resident size
 after it, with what DuckDB holds then (``duckdb_memory()``). ``--memory-limit`` sets the store's
-``store_memory_limit`` (the DuckDB memory limit of read-only connections). Informational, not part of the suite.
+``store_memory_limit`` (the DuckDB memory limit of read-only connections; default: the setting's default).
+Informational, not part of the suite.
 """
 
 from __future__ import annotations
@@ -40,10 +41,15 @@ def main() -> None:
     """CLI (see module docstring)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--store", type=Path, required=True)
-    ap.add_argument("--memory-limit", default="", help="store_memory_limit, e.g. 100MB (default: off)")
+    ap.add_argument(
+        "--memory-limit",
+        default=None,
+        help="store_memory_limit, e.g. 100MB ('' for DuckDB's own; default: the setting's)",
+    )
     ap.add_argument("--reports", type=int, default=8)
     args = ap.parse_args()
-    desk = Desk(Settings.model_validate({"db": args.store, "tz": "UTC", "store_memory_limit": args.memory_limit}))
+    limit = {} if args.memory_limit is None else {"store_memory_limit": args.memory_limit}
+    desk = Desk(Settings.model_validate({"db": args.store, "tz": "UTC", **limit}))
     before = _status()["VmRSS"]
     print(f"{'step':<22} {'peak MiB':>9} {'after MiB':>10} {'added':>7} {'DuckDB MiB':>11}")
     print(f"{'interpreter+imports':<22} {'':>9} {before:>10,}")

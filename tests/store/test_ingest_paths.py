@@ -13,6 +13,8 @@ repeated keys, and, with a degenerate key hash, the exact re-check behind every 
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,8 @@ from cryptodesk.store import Store, _prepare, _staging
 
 from .reference_ingest import reference_ingest
 from .synth import batch, candle, global_row, snap, utc
+
+ROOT = Path(__file__).resolve().parents[2]
 
 ASSETS = ("bitcoin", "ethereum", "solana", "ripple", "cardano")
 DAY0 = utc(2023, 3, 1)
@@ -249,14 +253,15 @@ def _changed(frame: pl.DataFrame, factor: float) -> pl.DataFrame:
     return frame.with_columns(pl.col("price") * factor, pl.col("market_cap") * factor)
 
 
-@pytest.mark.parametrize("repeats_inside", [False, True])
+@pytest.mark.parametrize(("repeats_inside", "distinct"), [(False, False), (True, False), (False, True)])
 def test_a_large_batch_appended_on_every_thread_keeps_call_order(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, repeats_inside: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, repeats_inside: bool, distinct: bool
 ) -> None:
     """Batches large enough for a parallel append into an empty table (``_prepare.PARALLEL_APPEND_ROW_GROUPS``, one
     row group per thread here) merge their repeated keys in call order, as the reference ingest does: a large batch
     with no key twice appends in parallel, in any order; one with a key twice keeps its order on one thread (an
-    unordered append only sometimes moves a repeated key's rows, so the settings the session used are checked too)."""
+    unordered append only sometimes moves a repeated key's rows, so the settings the session used are checked too).
+    A batch whose producer checked its keys (``Batch.distinct``) is not checked again."""
     monkeypatch.setattr(_prepare, "PARALLEL_APPEND_ROW_GROUPS", 1)
     settings: list[tuple[str, str]] = []
     setting = _staging.IngestSession._setting
@@ -271,10 +276,33 @@ def test_a_large_batch_appended_on_every_thread_keeps_call_order(
     after = _changed(large.slice(rows // 3, 30), 5.0)  # and in a later one
     if repeats_inside:
         large = pl.concat([large, _changed(large.slice(100, 30), 7.0)], rechunk=False)
-    calls = [[Batch("snapshots", before), Batch("snapshots", large), Batch("snapshots", after)]]
+    calls = [[Batch("snapshots", before), Batch("snapshots", large, distinct=distinct), Batch("snapshots", after)]]
+    if distinct:
+        prepared = _prepare.prepare([calls[0][1]])  # no count of distinct hashes for a batch known distinct
+        assert not prepared[0].repeats
+        counted = pl.Series.n_unique
+        monkeypatch.setattr(pl.Series, "n_unique", lambda self: pytest.fail("counted the keys of a distinct batch"))
+        _prepare.prepare([calls[0][1]])
+        monkeypatch.setattr(pl.Series, "n_unique", counted)
     state = _compare(tmp_path, calls)
     assert (("preserve_insertion_order", "false") in settings) is not repeats_inside
     want: dict[tuple[object, object], float] = {}
     for b in calls[0]:  # the latest value of each key, in call order
         want.update(((r[0], r[1]), r[2]) for r in b.frame.select("asset_id", "ts", "price").iter_rows())
     assert {(r[1], r[2]): r[3] for r in state["snapshots"]} == want
+
+
+def test_an_ingest_does_not_import_pandas(tmp_path: Path) -> None:
+    """pandas is not a dependency of the ingest: importing it cost the first staged batch 0.3 s."""
+    script = f"""
+import sys
+from tests.store.synth import batch, snap, utc
+from cryptodesk.store.db import Store
+with Store.open({str(tmp_path / "s.duckdb")!r}) as store:
+    for day in (1, 2):  # the second call stages its rows (the store is no longer empty)
+        store.ingest([batch("snapshots", [snap("bitcoin", utc(2024, 1, day), 40_000.0 + day)])], kind="t", files=[])
+    assert store.con.execute("SELECT count(*) FROM snapshots").fetchall() == [(2,)]
+print("pandas" in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "False", out.stderr

@@ -1,15 +1,18 @@
-"""The store's memory limit (setting ``store_memory_limit``) reaches read-only connections, and only those."""
+"""The store's memory limit (setting ``store_memory_limit``) reaches read-only connections, and only those; a read
+that runs out of memory under it runs again under DuckDB's own limit."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from cryptodesk.core.errors import ConfigError
+from cryptodesk.core.errors import ConfigError, StoreError
 from cryptodesk.core.settings import Settings
 from cryptodesk.desk import Desk
+from cryptodesk.store._frames import load_frames
 from cryptodesk.store.db import Store
 
 
@@ -56,3 +59,50 @@ def test_a_limit_that_is_not_a_size_is_refused(store_path: Path) -> None:
         Store.open(store_path, read_only=True, memory_limit="1GB'; DROP TABLE x; --")
     with pytest.raises(ValueError, match="store_memory_limit"):
         Settings.model_validate({"store_memory_limit": "lots"})
+
+
+_FRAME_PARTS = ("daily", "intraday", "points", "global_daily", "global_points", "calendar", "liquidations", "assets")
+
+
+@pytest.mark.parametrize(
+    "as_of",
+    [
+        datetime(2021, 11, 10, 12, tzinfo=UTC),
+        datetime(2023, 1, 18, 17, 30, tzinfo=UTC),
+        datetime(2024, 3, 5, tzinfo=UTC),
+    ],
+)
+def test_a_read_out_of_memory_under_the_bound_runs_again_under_duckdbs_own(pack_db: Path, as_of: datetime) -> None:
+    tiny = "4MB"
+    day = [as_of - timedelta(days=1), as_of]  # narrow reads: named assets, one day
+    with Store.open(pack_db, read_only=True, memory_limit="") as store:
+        assets = sorted(store.assets().get_column("asset_id").to_list())
+        want = store.frames(as_of, assets=assets, intraday_days=8)
+        want_universes = store.universes(day)
+        want_timeline = store.timeline(*day, assets=assets, intraday_days=8).at(as_of, assets)
+        wide = store.frames(as_of, intraday_days=8)
+    with Store.open(pack_db, read_only=True, memory_limit=tiny) as store:
+        with pytest.raises(duckdb.OutOfMemoryException):  # the read itself does not fit in the bound
+            load_frames(store.con, as_of, assets, intraday_days=8)
+        got = store.frames(as_of, assets=assets, intraday_days=8)
+        assert _limit(store.con) == _duckdb_says(tiny)  # set back after the second run
+        got_universes = store.universes(day)
+        got_timeline = store.timeline(*day, assets=assets, intraday_days=8).at(as_of, assets)
+        got_wide = store.frames(as_of, intraday_days=8)
+        assert _limit(store.con) == _duckdb_says(tiny)
+    assert len(assets) > 10
+    assert len(want_universes[as_of]) > 10
+    assert got_wide.daily.equals(wide.daily)
+    assert want.daily.height > 1000
+    for part in _FRAME_PARTS:
+        assert got.__getattribute__(part).equals(want.__getattribute__(part)), part
+        assert got_timeline.__getattribute__(part).equals(want_timeline.__getattribute__(part)), part
+    assert got_universes == want_universes
+
+
+def test_an_unbounded_connection_does_not_run_a_read_twice(pack_db: Path) -> None:
+    with Store.open(pack_db, read_only=True, memory_limit="") as store:
+        store.con.execute("SET memory_limit = '4MB'").fetchall()  # DuckDB's limit, not the store's bound
+        with pytest.raises(StoreError, match="reading frames failed: Out of Memory"):
+            store.frames(datetime(2023, 1, 18, 17, 30, tzinfo=UTC), intraday_days=8)
+        assert _limit(store.con) == _duckdb_says("4MB")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import functools
 import math
-import threading
-import weakref
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -17,6 +15,7 @@ import polars as pl
 from cryptodesk.analytics import kernels as k
 from cryptodesk.analytics.types import WINDOWS, Change
 from cryptodesk.core.assets import AssetRegistry
+from cryptodesk.core.frames import MarketFrames, derived
 
 SMA_SHORT = 50
 """Observations in the short simple moving average (and in the window of the σ-distance)."""
@@ -153,30 +152,39 @@ def registry_names(asset_id: str) -> tuple[str, str]:
     return info.symbol, info.name
 
 
+def shared_strings(column: pl.Series) -> list[str]:
+    """A string column as a list whose equal values are one ``str`` object (a few sources over 100,000s of rows).
+
+    ``Series.to_list`` makes a new object per row (about 60 bytes each); this list holds a pointer per row. Nulls
+    become ``""``.
+    """
+    filled = column.cast(pl.String).fill_null("")
+    names = filled.unique(maintain_order=True)
+    codes = filled.replace_strict(names, pl.int_range(names.len(), eager=True), return_dtype=pl.Int64)
+    values = names.to_list()
+    return [values[c] for c in codes.to_list()]
+
+
 _T = TypeVar("_T")
-_F = TypeVar("_F")
 _P = ParamSpec("_P")
 
 
-def per_frames(fn: Callable[Concatenate[_F, _P], _T]) -> Callable[Concatenate[_F, _P], _T]:
-    """Remember ``fn(frames, *args)`` for the last frames object each thread asked about.
+def per_frames(fn: Callable[Concatenate[MarketFrames, _P], _T]) -> Callable[Concatenate[MarketFrames, _P], _T]:
+    """Remember ``fn(frames, *args)`` for as long as the frames object lives.
 
     Frames are immutable, and within one analysis (analytics, detectors, writer, charts) the same series are read
-    several times from the same frames object; results are kept for that object only and dropped with it (weakly
-    referenced). ``args`` must be hashable.
+    several times from the same frames object; results are kept in the dict attached to that object
+    (:func:`cryptodesk.core.frames.derived`), so they go when it goes. ``args`` must be hashable.
     """
-    local = threading.local()
+    name = f"{fn.__module__}.{fn.__qualname__}"
 
     @functools.wraps(fn)
-    def wrapper(frames: _F, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
-        ref: weakref.ref[_F] | None = getattr(local, "ref", None)
-        if ref is None or ref() is not frames:
-            local.ref = weakref.ref(frames)
-            local.memo = {}
-        memo: dict[object, _T] = local.memo
-        key = (args, tuple(sorted(kwargs.items())))
+    def wrapper(frames: MarketFrames, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        memo = derived(frames)
+        key = (name, args, tuple(sorted(kwargs.items())))
         if key not in memo:
             memo[key] = fn(frames, *args, **kwargs)
-        return memo[key]
+        result: _T = memo[key]
+        return result
 
     return wrapper

@@ -144,7 +144,7 @@ def _sum_series(frames: MarketFrames, as_of: datetime) -> TotalSeries | None:
     last_date = caps.get_column("date").max()
     members = caps.filter(pl.col("date") == last_date)
     coverage = tuple(sorted(members.get_column("asset_id").to_list()))
-    sources = sorted(set(members.get_column("source").to_list()))
+    sources = sorted(members.get_column("source").unique().to_list())
     # the members' rows are read chunk by chunk from the frame (no copy of all of them: 16M rows are ~600 MB)
     dates = caps.select(pl.col("date").filter(pl.col("asset_id").is_in(coverage)).unique())
     parts = [_partial_sums(_rows_of(caps, chunk), dates) for chunk in _chunks(coverage)]

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from cryptodesk.analytics.common import asset_names, registry_names, utc
+from cryptodesk.analytics.common import asset_names, registry_names, shared_strings, utc
 from cryptodesk.analytics.history import AssetHistory, asset_history, state_at
 from cryptodesk.analytics.intraday import day_start, intraday_ranges, latest_observations
 from cryptodesk.analytics.market import market_state
@@ -119,7 +119,7 @@ def _series_of(frame: pl.DataFrame, keys: list[str], intervals: list[tuple[int, 
     days = final.get_column("date").cast(pl.Int32).to_numpy().astype(np.int64)
     cols = {c: _floats(final, c) for c in ("close", "high", "low", "volume", "market_cap")}
     known = final.get_column("_known").to_numpy().astype(np.int64)
-    sources = [str(s) for s in final.get_column("source").to_list()]
+    sources = shared_strings(final.get_column("source"))
     out: dict[str, BookSeries] = {}
     for a, b in itertools.pairwise(bounds):
         out[str(ids[a])] = BookSeries(

@@ -37,6 +37,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import Any
 
 import polars as pl
 
@@ -152,6 +153,20 @@ class MarketFrames:
             coverage=pl.DataFrame(schema=COVERAGE_SCHEMA),
             assets=pl.DataFrame(schema=ASSET_SCHEMA),
         )
+
+
+_DERIVED = "_derived"
+
+
+def derived(frames: MarketFrames) -> dict[object, Any]:
+    """A dict that lives exactly as long as ``frames``: where results derived from it are kept (``per_frames``, the
+    detectors' series). Not a field, so equality, ``repr`` and :func:`dataclasses.replace` ignore it (a replaced
+    bundle starts with an empty one). Frames are immutable, so what is derived from them stays true."""
+    cache: dict[object, Any] | None = frames.__dict__.get(_DERIVED)
+    if cache is None:
+        cache = {}
+        object.__setattr__(frames, _DERIVED, cache)
+    return cache
 
 
 VERSION_SCHEMA: dict[str, pl.DataType] = {"valid_from": UTC_TS, "valid_to": UTC_TS}

@@ -182,6 +182,9 @@ class Batch:
 
     table: str
     frame: pl.DataFrame
+    distinct: bool = False
+    """True when the producer has checked that no key of ``table`` repeats in ``frame`` (a file format's
+    ``check_unique`` on the key columns that vary, the others constant); the store then does not check again."""
 
     def __post_init__(self) -> None:
         if self.table not in TABLES:

@@ -22,7 +22,7 @@ import polars as pl
 
 from cryptodesk.analytics import kernels as k
 from cryptodesk.analytics.common import one_per_key
-from cryptodesk.core.frames import MarketFrames
+from cryptodesk.core.frames import MarketFrames, derived
 
 TOTAL = "total_market_cap"
 """Subject name of the total crypto market cap index series."""
@@ -237,7 +237,6 @@ class _Split:
     """One frames object's daily rows with a close, ordered by (asset, date), one per key; series built on demand."""
 
     def __init__(self, frames: MarketFrames) -> None:
-        self.frames = weakref.ref(frames)
         self.global_daily = frames.global_daily
         rows = one_per_key(frames.daily.filter(pl.col("close").is_not_null()), ["asset_id", "date"])
         self.rows = rows
@@ -245,10 +244,13 @@ class _Split:
         starts = np.flatnonzero(np.concatenate(([True], (ids[1:] != ids[:-1]).to_numpy()))) if len(ids) else ()
         bounds = [*(int(i) for i in starts), rows.height]
         self.spans = {str(ids[a]): (a, b) for a, b in itertools.pairwise(bounds)}
+        self._order = {subject: n for n, subject in enumerate(self.spans)}
         # every column converted once; a subject's series is a slice of them
         self._days = rows.get_column("date").cast(pl.Int32).to_numpy().astype(np.int64)
         self._floats = {c: _floats(rows, c) for c in ("close", "high", "low", "volume")}
-        self._sources = rows.get_column("source").to_list() if "source" in rows.columns else None
+        # a series names the source of its last row: one string per subject, not one per row
+        ends = [b - 1 for b in bounds[1:]]
+        self._last_source = rows.get_column("source")[ends].to_list() if "source" in rows.columns else None
         self.built: dict[str, DailySeries | None] = {}
         self._subjects = frame_subjects(frames)
         self.fresh_memo: dict[tuple[str, int], DailySeries | None] = {}
@@ -279,7 +281,7 @@ class _Split:
             high=f["high"][a:b],
             low=f["low"][a:b],
             volume=f["volume"][a:b],
-            source=str(self._sources[b - 1]) if self._sources is not None else "",
+            source=str(self._last_source[self._order[subject]]) if self._last_source is not None else "",
         )
 
 
@@ -304,14 +306,15 @@ _local = threading.local()
 
 
 def _split(frames: MarketFrames) -> SeriesSource:
-    """The series source of ``frames``: one attached by a replay, else a split made on first use and reused while
-    the same frames object is asked about."""
+    """The series source of ``frames``: one attached by a replay, else a split made on first use and kept with the
+    frames object (``core.frames.derived``), so it goes when the frames go."""
     attached: tuple[weakref.ref[MarketFrames], SeriesSource] | None = getattr(_local, "attached", None)
     if attached is not None and attached[0]() is frames:
         return attached[1]
-    split: _Split | None = getattr(_local, "split", None)
-    if split is None or split.frames() is not frames:
-        split = _local.split = _Split(frames)
+    memo = derived(frames)
+    split: _Split | None = memo.get(_Split)
+    if split is None:
+        split = memo[_Split] = _Split(frames)
     return split
 
 

@@ -202,8 +202,10 @@ def validate_batch(batch: Batch, path: Path, source: str) -> Batch:
     if list(frame.schema.items()) != list(spec.columns.items()):  # formats' batch() frames are conformed already
         frame = spec.conform(frame)
     # expressions, not get_column: a column set to one value (the source) stays one value instead of a column of it
+    distinct = batch.distinct
     if frame.select(pl.col("source").null_count()).item():
         frame = frame.with_columns(pl.col("source").fill_null(source))
+        distinct = False  # the producer's check did not see these keys
     nulls = frame.select(pl.col(key).null_count() for key in spec.key).row(0)
     for key, count in zip(spec.key, nulls, strict=True):
         if count:
@@ -218,4 +220,4 @@ def validate_batch(batch: Batch, path: Path, source: str) -> Batch:
             if bad.any():
                 idx = int(bad.arg_max() or 0)
                 raise ParseError(path, f"row {idx + 1}: {col} must be a finite number >= 0", column=col)
-    return Batch(batch.table, frame)
+    return Batch(batch.table, frame, distinct=distinct)

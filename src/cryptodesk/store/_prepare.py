@@ -38,7 +38,8 @@ class PreparedBatch:
 
     ``data`` holds the columns that are not in ``constants`` plus ``_h`` (the key hash). ``repeats``: some key hash
     may occur twice in this batch (a repeated key, or a hash collision), so the order of its rows matters to the
-    merge; it is only checked for a batch large enough to append in parallel (:data:`PARALLEL_APPEND_ROW_GROUPS`).
+    merge; it is only checked for a batch large enough to append in parallel (:data:`PARALLEL_APPEND_ROW_GROUPS`),
+    and not for one whose producer checked its keys (``Batch.distinct``: no key twice, whatever the hashes).
     """
 
     table: str
@@ -63,8 +64,10 @@ def prepare(batches: Iterable[Batch]) -> list[PreparedBatch]:
         constants = _constant_text(frame)
         hashes = key_hash(frame, spec.key, constants).alias("_h")
         data = frame.drop(list(constants)).with_columns(hashes).to_arrow(compat_level=CompatLevel.newest())
-        # only a batch that may append in parallel needs to know (smaller ones append in order whatever they hold)
-        repeats = frame.height < PARALLEL_APPEND_ROW_GROUPS * ROW_GROUP_ROWS or hashes.n_unique() < frame.height
+        # only a batch that may append in parallel needs to know (smaller ones append in order whatever they hold),
+        # and one its producer checked is known not to (16M keys: 0.34 s)
+        small = frame.height < PARALLEL_APPEND_ROW_GROUPS * ROW_GROUP_ROWS
+        repeats = small or (not b.distinct and hashes.n_unique() < frame.height)
         out.append(PreparedBatch(b.table, frame.height, nulls, hashes, constants, data, repeats))
     return out
 

@@ -20,10 +20,11 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
 import duckdb
 import polars as pl
@@ -39,6 +40,12 @@ from cryptodesk.store._timeline import load_timeline, universes
 from cryptodesk.store.schema import migrate
 
 __all__ = ["FileRecord", "IngestResult", "IngestSession", "Store"]
+
+_T = TypeVar("_T")
+
+NARROW_SPAN = timedelta(days=1)
+"""Reads of named assets over at most this long a period run under a read-only store's memory bound (see
+``Store._read``); a day is the window a desk refreshing its story reads (``desk.replay.LiveReplay.HORIZON``)."""
 
 
 def _aware(moment: datetime, parameter: str) -> datetime:
@@ -61,14 +68,18 @@ class Store:
         self.path = path
         self.read_only = read_only
         self._lock = threading.RLock()
+        self._bound: str | None = None
+        """The read-only connection's memory limit (an SQL literal), None for DuckDB's own (see :meth:`open`)."""
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
     def open(cls, path: str | Path, *, read_only: bool = False, memory_limit: str | None = None) -> Store:
         """Open (creating if needed, unless read-only) and migrate the store at ``path``.
 
-        ``memory_limit`` (a DuckDB size such as ``256MB``; setting ``store_memory_limit``) caps a read-only
+        ``memory_limit`` (a DuckDB size such as ``128MB``; setting ``store_memory_limit``) caps a read-only
         connection's memory, and so the pages DuckDB keeps cached after its scans; larger query intermediates spill.
+        Only narrow reads (a report's, the dashboard's) run under it; wide ones (every asset, a replay's period)
+        and a narrow one that runs out of memory under it run under DuckDB's own limit (see :meth:`_read`).
         A read-write connection keeps DuckDB's limit (an ingest session sets its own).
 
         Raises StoreLockedError when another process holds the file, StoreError when
@@ -88,7 +99,8 @@ class Store:
             with store._translate("open"):
                 _set_utc(con)
                 if read_only and memory_limit and memory_limit.strip():
-                    run(con, f"SET memory_limit = {_size(memory_limit)}")
+                    store._bound = _size(memory_limit)
+                    run(con, f"SET memory_limit = {store._bound}")
                 migrate(con, path=name, read_only=read_only)
         except BaseException:
             store.close()
@@ -127,6 +139,29 @@ class Store:
             raise
         except duckdb.Error as e:
             raise StoreError(f"{self.path}: {action} failed: {_first_line(e)}") from e
+
+    def _read(self, action: str, query: Callable[[duckdb.DuckDBPyConnection], _T], *, narrow: bool) -> _T:
+        """``query(con)`` under the store's lock, its DuckDB errors translated (see :meth:`_translate`).
+
+        On a bounded read-only connection (see :meth:`open`) a ``narrow`` read (named assets over at most
+        :data:`NARROW_SPAN`: a report's or the dashboard's) runs under the bound, and once more under DuckDB's own
+        limit (80% of RAM) if it runs out of memory there. A wide read (every asset, or a replay's period) runs under
+        DuckDB's own limit at once: under a bound its hash tables spill (a ten-year replay's universes took 10.5 s
+        instead of 5.9 s). The bound is set back afterwards, which also drops the pages cached beyond it.
+        """
+        with self._lock, self._translate(action):
+            if self._bound is None:
+                return query(self.con)
+            if narrow:
+                try:
+                    return query(self.con)
+                except duckdb.OutOfMemoryException:
+                    pass
+            run(self.con, "RESET memory_limit")
+            try:
+                return query(self.con)
+            finally:
+                run(self.con, f"SET memory_limit = {self._bound}")
 
     # ------------------------------------------------------------------ writing
     def ingest(self, batches: list[Batch], *, kind: str, files: list[FileRecord]) -> IngestResult:
@@ -204,8 +239,11 @@ class Store:
         ``intraday_days`` limits candles and price points to the last that many days before ``as_of``.
         """
         moment = _aware(as_of, "as_of")
-        with self._lock, self._translate("reading frames"):
-            return load_frames(self.con, moment, assets, intraday_days=intraday_days)
+        return self._read(
+            "reading frames",
+            lambda con: load_frames(con, moment, assets, intraday_days=intraday_days),
+            narrow=assets is not None,
+        )
 
     def timeline(
         self, start: datetime, end: datetime, *, assets: list[str] | None = None, intraday_days: int | None = None
@@ -218,16 +256,22 @@ class Store:
         first, last = _aware(start, "start"), _aware(end, "end")
         if last < first:
             raise ConfigError("timeline: end must not be before start", parameter="end")
-        with self._lock, self._translate("reading the timeline"):
-            return load_timeline(self.con, first, last, assets, intraday_days=intraday_days)
+        return self._read(
+            "reading the timeline",
+            lambda con: load_timeline(con, first, last, assets, intraday_days=intraday_days),
+            narrow=assets is not None and last - first <= NARROW_SPAN,
+        )
 
     def universes(self, moments: list[datetime], *, top_n: int = 100, fresh_days: int = 7) -> dict[datetime, list[str]]:
         """:meth:`universe` at each of ``moments`` (keys are the moments in UTC)."""
         if top_n < 1 or fresh_days < 0:
             raise ConfigError("universe: top_n must be >= 1 and fresh_days >= 0", parameter="top_n")
         utc_moments = [_aware(m, "moment") for m in moments]
-        with self._lock, self._translate("choosing the asset universes"):
-            return universes(self.con, utc_moments, top_n=top_n, fresh_days=fresh_days)
+        return self._read(
+            "choosing the asset universes",
+            lambda con: universes(con, utc_moments, top_n=top_n, fresh_days=fresh_days),
+            narrow=not utc_moments or max(utc_moments) - min(utc_moments) <= NARROW_SPAN,
+        )
 
     def universe(self, as_of: datetime, *, top_n: int = 100, fresh_days: int = 7) -> list[str]:
         """Assets worth analysing at ``as_of``: the ``top_n`` largest with a daily row in the last ``fresh_days``.
@@ -239,8 +283,12 @@ class Store:
             raise ConfigError("as_of must be timezone-aware (UTC)", parameter="as_of")
         if top_n < 1 or fresh_days < 0:
             raise ConfigError("universe: top_n must be >= 1 and fresh_days >= 0", parameter="top_n")
-        with self._lock, self._translate("choosing the asset universe"):
-            return universe(self.con, as_of.astimezone(UTC), top_n=top_n, fresh_days=fresh_days)
+        moment = as_of.astimezone(UTC)
+        return self._read(
+            "choosing the asset universe",
+            lambda con: universe(con, moment, top_n=top_n, fresh_days=fresh_days),
+            narrow=True,
+        )
 
     def counts(self) -> dict[str, int]:
         """Row count of every canonical table and of the bookkeeping tables."""

@@ -115,6 +115,8 @@ def test_allcoins_matches_stdlib_read(data_pack: Path, load: Loader) -> None:
     out = load(path, "coingecko-allcoins")
     snap = out["snapshots"].frame
     assert snap.height == len(expected)
+    assert out["snapshots"].distinct  # its keys were checked: the store does not count them again
+    assert snap.select("source", "asset_id", "ts").n_unique() == snap.height
     ids = {r["coinId"] for r in everything if r["coinId"]}
     assert set(out["assets"].frame.get_column("asset_id")) == ids
     assert len(ids) == 2494

@@ -374,10 +374,10 @@ class TableFormat(FileFormat):
         return self.parse_table(CsvTable.from_frame(frame, ctx.path), ctx)
 
 
-def batch(table: str, frame: pl.DataFrame, source: str) -> Batch:
-    """A Batch conformed to ``table``'s schema with ``source`` set."""
+def batch(table: str, frame: pl.DataFrame, source: str, *, distinct: bool = False) -> Batch:
+    """A Batch conformed to ``table``'s schema with ``source`` set (``distinct``: see :class:`Batch`)."""
     spec = TABLES[table]
-    return Batch(table, spec.conform(frame.with_columns(pl.lit(source).alias("source"))))
+    return Batch(table, spec.conform(frame.with_columns(pl.lit(source).alias("source"))), distinct=distinct)
 
 
 def null_if_zero(s: pl.Series) -> pl.Series:

@@ -82,7 +82,8 @@ class CoinGeckoAllCoins(TableFormat):
             )
         check_unique(frame, ["asset_id", "ts"], ctx.path, table)
         frame = _drop_negative(frame, table, ctx)
-        return [batch("snapshots", frame, SOURCE), batch("assets", _assets(frame, ctx), SOURCE)]
+        # (asset_id, ts) checked unique above, the source is one: no snapshot key repeats
+        return [batch("snapshots", frame, SOURCE, distinct=True), batch("assets", _assets(frame, ctx), SOURCE)]
 
 
 def _drop_negative(frame: pl.DataFrame, table: CsvTable, ctx: ParseContext) -> pl.DataFrame:
