@@ -38,20 +38,27 @@ def store_path(tmp_path: Path) -> Path:
     return path
 
 
-def test_read_only_connection_gets_the_limit_writes_keep_duckdbs(store_path: Path) -> None:
+def _during(store: Store, *, narrow: bool) -> str:
+    """DuckDB's memory limit while a read of the store runs."""
+    return store._read("test", _limit, narrow=narrow)
+
+
+def test_narrow_reads_of_a_read_only_connection_get_the_limit(store_path: Path) -> None:
     with Store.open(store_path, read_only=True, memory_limit="300MiB") as store:
-        assert _limit(store.con) == _duckdb_says("300MiB")
-    with Store.open(store_path, memory_limit="300MiB") as store:
-        assert _limit(store.con) == _duckdb_says(None)
+        assert _during(store, narrow=True) == _duckdb_says("300MiB")
+        assert _during(store, narrow=False) == _duckdb_says(None)
+        assert _limit(store.con) == _duckdb_says(None)  # DuckDB's own between reads
+    with Store.open(store_path, memory_limit="300MiB") as store:  # writes keep DuckDB's
+        assert _during(store, narrow=True) == _duckdb_says(None)
     with Store.open(store_path, read_only=True, memory_limit="") as store:
-        assert _limit(store.con) == _duckdb_says(None)
+        assert _during(store, narrow=True) == _duckdb_says(None)
 
 
 def test_the_setting_reaches_the_desks_connection(store_path: Path) -> None:
     with Desk(Settings.model_validate({"db": store_path, "store_memory_limit": "123MB"})) as desk:
-        assert _limit(desk.store().con) == _duckdb_says("123MB")
+        assert _during(desk.store(), narrow=True) == _duckdb_says("123MB")
     with Desk(Settings.model_validate({"db": store_path})) as desk:
-        assert _limit(desk.store().con) == _duckdb_says(Settings().store_memory_limit or None)
+        assert _during(desk.store(), narrow=True) == _duckdb_says(Settings().store_memory_limit or None)
 
 
 def test_a_limit_that_is_not_a_size_is_refused(store_path: Path) -> None:
@@ -82,14 +89,21 @@ def test_a_read_out_of_memory_under_the_bound_runs_again_under_duckdbs_own(pack_
         want_timeline = store.timeline(*day, assets=assets, intraday_days=8).at(as_of, assets)
         wide = store.frames(as_of, intraday_days=8)
     with Store.open(pack_db, read_only=True, memory_limit=tiny) as store:
+        store.con.execute(f"SET memory_limit = '{tiny}'").fetchall()
         with pytest.raises(duckdb.OutOfMemoryException):  # the read itself does not fit in the bound
             load_frames(store.con, as_of, assets, intraday_days=8)
+        store.con.execute("RESET memory_limit").fetchall()
         got = store.frames(as_of, assets=assets, intraday_days=8)
-        assert _limit(store.con) == _duckdb_says(tiny)  # set back after the second run
+        assert _limit(store.con) == _duckdb_says(None)  # DuckDB's own again after the second run
         got_universes = store.universes(day)
         got_timeline = store.timeline(*day, assets=assets, intraday_days=8).at(as_of, assets)
         got_wide = store.frames(as_of, intraday_days=8)
-        assert _limit(store.con) == _duckdb_says(tiny)
+        # the health checks and other wide reads run under DuckDB's own limit, not the bound
+        assert store.coverage().height > 10
+        assert store.counts()["snapshots"] > 1000
+        store.disagreements()
+        store.latest_times()
+        assert _limit(store.con) == _duckdb_says(None)
     assert len(assets) > 10
     assert len(want_universes[as_of]) > 10
     assert got_wide.daily.equals(wide.daily)
@@ -105,4 +119,4 @@ def test_an_unbounded_connection_does_not_run_a_read_twice(pack_db: Path) -> Non
         store.con.execute("SET memory_limit = '4MB'").fetchall()  # DuckDB's limit, not the store's bound
         with pytest.raises(StoreError, match="reading frames failed: Out of Memory"):
             store.frames(datetime(2023, 1, 18, 17, 30, tzinfo=UTC), intraday_days=8)
-        assert _limit(store.con) == _duckdb_says("4MB")
+        assert _limit(store.con) == _duckdb_says("4MB")  # a narrow read of an unbounded store leaves it alone

@@ -78,8 +78,8 @@ class Store:
 
         ``memory_limit`` (a DuckDB size such as ``128MB``; setting ``store_memory_limit``) caps a read-only
         connection's memory, and so the pages DuckDB keeps cached after its scans; larger query intermediates spill.
-        Only narrow reads (a report's, the dashboard's) run under it; wide ones (every asset, a replay's period)
-        and a narrow one that runs out of memory under it run under DuckDB's own limit (see :meth:`_read`).
+        Only narrow reads (a report's, the dashboard's) run under it; every other read, and a narrow one that runs
+        out of memory under it, runs under DuckDB's own limit (see :meth:`_read`).
         A read-write connection keeps DuckDB's limit (an ingest session sets its own).
 
         Raises StoreLockedError when another process holds the file, StoreError when
@@ -100,7 +100,6 @@ class Store:
                 _set_utc(con)
                 if read_only and memory_limit and memory_limit.strip():
                     store._bound = _size(memory_limit)
-                    run(con, f"SET memory_limit = {store._bound}")
                 migrate(con, path=name, read_only=read_only)
         except BaseException:
             store.close()
@@ -144,24 +143,23 @@ class Store:
         """``query(con)`` under the store's lock, its DuckDB errors translated (see :meth:`_translate`).
 
         On a bounded read-only connection (see :meth:`open`) a ``narrow`` read (named assets over at most
-        :data:`NARROW_SPAN`: a report's or the dashboard's) runs under the bound, and once more under DuckDB's own
-        limit (80% of RAM) if it runs out of memory there. A wide read (every asset, or a replay's period) runs under
-        DuckDB's own limit at once: under a bound its hash tables spill (a ten-year replay's universes took 10.5 s
-        instead of 5.9 s). The bound is set back afterwards, which also drops the pages cached beyond it.
+        :data:`NARROW_SPAN`: a report's or the dashboard's) runs with DuckDB's memory limit set to the bound, which
+        also drops the pages cached beyond it, and once more under DuckDB's own limit (80% of RAM) if it runs out of
+        memory there; the limit is DuckDB's own again afterwards. Every other read (every asset, a replay's period,
+        the health checks, an export) runs under DuckDB's own limit: under a bound its hash tables spill (a
+        ten-year replay's universes took 10.5 s instead of 5.9 s) or it fails.
         """
         with self._lock, self._translate(action):
-            if self._bound is None:
+            if self._bound is None or not narrow:
                 return query(self.con)
-            if narrow:
-                try:
-                    return query(self.con)
-                except duckdb.OutOfMemoryException:
-                    pass
-            run(self.con, "RESET memory_limit")
+            run(self.con, f"SET memory_limit = {self._bound}")
             try:
                 return query(self.con)
+            except duckdb.OutOfMemoryException:
+                pass
             finally:
-                run(self.con, f"SET memory_limit = {self._bound}")
+                run(self.con, "RESET memory_limit")
+            return query(self.con)
 
     # ------------------------------------------------------------------ writing
     def ingest(self, batches: list[Batch], *, kind: str, files: list[FileRecord]) -> IngestResult:
