@@ -69,7 +69,8 @@ class Store:
         self.read_only = read_only
         self._lock = threading.RLock()
         self._bound: str | None = None
-        """The read-only connection's memory limit (an SQL literal), None for DuckDB's own (see :meth:`open`)."""
+        """The memory limit of a read-only connection's narrow reads (an SQL literal), None for DuckDB's own (see
+        :meth:`_read`)."""
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
