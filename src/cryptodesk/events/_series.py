@@ -244,13 +244,13 @@ class _Split:
         starts = np.flatnonzero(np.concatenate(([True], (ids[1:] != ids[:-1]).to_numpy()))) if len(ids) else ()
         bounds = [*(int(i) for i in starts), rows.height]
         self.spans = {str(ids[a]): (a, b) for a, b in itertools.pairwise(bounds)}
-        self._order = {subject: n for n, subject in enumerate(self.spans)}
         # every column converted once; a subject's series is a slice of them
         self._days = rows.get_column("date").cast(pl.Int32).to_numpy().astype(np.int64)
         self._floats = {c: _floats(rows, c) for c in ("close", "high", "low", "volume")}
         # a series names the source of its last row: one string per subject, not one per row
         ends = [b - 1 for b in bounds[1:]]
-        self._last_source = rows.get_column("source")[ends].to_list() if "source" in rows.columns else None
+        last = rows.get_column("source")[ends].to_list() if "source" in rows.columns else None
+        self._last_source = None if last is None else dict(zip(self.spans, last, strict=True))
         self.built: dict[str, DailySeries | None] = {}
         self._subjects = frame_subjects(frames)
         self.fresh_memo: dict[tuple[str, int], DailySeries | None] = {}
@@ -281,7 +281,7 @@ class _Split:
             high=f["high"][a:b],
             low=f["low"][a:b],
             volume=f["volume"][a:b],
-            source=str(self._last_source[self._order[subject]]) if self._last_source is not None else "",
+            source=str(self._last_source[subject]) if self._last_source is not None else "",
         )
 
 

@@ -78,9 +78,9 @@ class Store:
         """Open (creating if needed, unless read-only) and migrate the store at ``path``.
 
         ``memory_limit`` (a DuckDB size such as ``128MB``; setting ``store_memory_limit``) caps a read-only
-        connection's memory, and so the pages DuckDB keeps cached after its scans; larger query intermediates spill.
-        Only narrow reads (a report's, the dashboard's) run under it; every other read, and a narrow one that runs
-        out of memory under it, runs under DuckDB's own limit (see :meth:`_read`).
+        connection's memory during its narrow reads (a report's, the dashboard's), and so the pages DuckDB keeps
+        cached after their scans; larger intermediates spill. Every other read, and a narrow one that runs out of
+        memory under it, runs under DuckDB's own limit (see :meth:`_read`).
         A read-write connection keeps DuckDB's limit (an ingest session sets its own).
 
         Raises StoreLockedError when another process holds the file, StoreError when
