@@ -120,3 +120,31 @@ def test_an_unbounded_connection_does_not_run_a_read_twice(pack_db: Path) -> Non
         with pytest.raises(StoreError, match="reading frames failed: Out of Memory"):
             store.frames(datetime(2023, 1, 18, 17, 30, tzinfo=UTC), intraday_days=8)
         assert _limit(store.con) == _duckdb_says("4MB")  # a narrow read of an unbounded store leaves it alone
+
+
+def _cached_pages(con: duckdb.DuckDBPyConnection) -> int:
+    """Bytes of table pages DuckDB holds."""
+    got = con.execute("SELECT memory_usage_bytes FROM duckdb_memory() WHERE tag = 'BASE_TABLE'").fetchall()
+    return int(got[0][0]) if got else 0
+
+
+@pytest.mark.parametrize(
+    "as_of", [datetime(2022, 6, 1, tzinfo=UTC), datetime(2023, 1, 18, 17, 30, tzinfo=UTC)], ids=["2022", "2023"]
+)
+def test_a_narrow_read_leaves_no_table_pages_cached(pack_db: Path, as_of: datetime) -> None:
+    """DuckDB keeps the pages a scan read up to its limit; a bounded store drops them after each narrow read."""
+    with Store.open(pack_db, read_only=True, memory_limit="") as store:  # DuckDB's own: the pages stay
+        assets = sorted(store.assets().get_column("asset_id").to_list())[:5]
+        want = store.frames(as_of, assets=assets, intraday_days=8)
+        kept = _cached_pages(store.con)
+    with Store.open(pack_db, read_only=True, memory_limit="256MB") as store:
+        got = store.frames(as_of, assets=assets, intraday_days=8)
+        assert _cached_pages(store.con) < kept / 4
+        assert _limit(store.con) == _duckdb_says(None)
+        again = store.frames(as_of, assets=assets, intraday_days=8)  # read from the file again, the same
+        store.frames(as_of, intraday_days=8)  # a wide read keeps its pages
+        assert _cached_pages(store.con) >= kept / 2
+    assert kept > 1_000_000
+    for part in _FRAME_PARTS:
+        assert got.__getattribute__(part).equals(want.__getattribute__(part)), part
+        assert again.__getattribute__(part).equals(want.__getattribute__(part)), part

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property, lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -39,9 +39,11 @@ EPOCH = date(1970, 1, 1)
 
 @dataclass(frozen=True)
 class AssetHistory:
-    """One asset's daily rows (oldest first, one per date, each with a close) and every row's indicators.
+    """One asset's daily rows (oldest first, one per date, each with a close) and the indicators of rows ``first`` on.
 
-    ``days`` are day numbers (days since 1970-01-01). Index arrays hold a row number, or -1 where undefined:
+    ``days``, ``close``, ``volume``, ``market_cap`` and ``source`` hold every row; ``days`` are day numbers (days
+    since 1970-01-01). The indicator arrays (``sma50`` .. ``change_base``) start at row ``first``: row ``i``'s value
+    is at ``i - first``. Index arrays hold a row number of the whole series, or -1 where undefined:
     ``change_base[w]`` the start row of window ``w``, ``high_52w`` etc. the row of the extreme.
     """
 
@@ -65,7 +67,7 @@ class AssetHistory:
     atl: IntArray
     change_base: dict[str, IntArray]
     first: int = 0
-    """The first row any state is read at (see :func:`asset_history`)."""
+    """The first row any state is read at, where the indicator arrays start (see :func:`asset_history`)."""
 
     def __len__(self) -> int:
         return len(self.days)
@@ -91,11 +93,14 @@ def asset_history(
     source: list[str],
     first: int = 0,
 ) -> AssetHistory:
-    """Every row's indicators of one asset (rows sorted by day, one per day, closes not null).
+    """The indicators of one asset's rows (sorted by day, one per day, closes not null) from row ``first`` on.
 
-    ``first``: only rows from there on will be read (a replay of the last days of a long history); the ranks of
-    earlier rows are then not computed (their ``sigma_rarity`` is NaN), every other array is whole.
+    ``first``: only rows from there on will be read (a replay of the last days of a long history). The kernels run
+    over the whole series (each row's value depends on every earlier row), but only the values of rows ``first`` on
+    are kept, so a live day's histories hold a few rows per asset, not ten years of them; the ranks of earlier rows
+    are not computed at all. ``first`` is clamped to the last row.
     """
+    first = min(max(0, first), max(0, len(days) - 1))
     dates = (days.astype("datetime64[D]")).astype("datetime64[D]")
     sigma = k.sigma_distance(close, SMA_SHORT)
     counts = k.expanding_counts_at(sigma, first)
@@ -123,21 +128,29 @@ def asset_history(
         volume=volume,
         market_cap=market_cap,
         source=source,
-        sma50=k.sma(close, SMA_SHORT),
-        sma200=k.sma(close, SMA_LONG),
-        sigma=sigma,
-        sigma_rarity=rarity,
-        rsi14=k.rsi(close, RSI_PERIOD),
-        drawdown=k.drawdown(close),
-        volume_avg30=avg30,
-        volume_ratio=ratio,
-        high_52w=k.window_extreme_index(dates, close, k.DAYS_52W, mode="max"),
-        low_52w=k.window_extreme_index(dates, close, k.DAYS_52W, mode="min"),
-        ath=k.running_extreme_index(close, mode="max"),
-        atl=k.running_extreme_index(close, mode="min"),
-        change_base=bases,
-        first=max(0, first),
+        sma50=_tail(k.sma(close, SMA_SHORT), first),
+        sma200=_tail(k.sma(close, SMA_LONG), first),
+        sigma=_tail(sigma, first),
+        sigma_rarity=_tail(rarity, first),
+        rsi14=_tail(k.rsi(close, RSI_PERIOD), first),
+        drawdown=_tail(k.drawdown(close), first),
+        volume_avg30=_tail(avg30, first),
+        volume_ratio=_tail(ratio, first),
+        high_52w=_tail(k.window_extreme_index(dates, close, k.DAYS_52W, mode="max"), first),
+        low_52w=_tail(k.window_extreme_index(dates, close, k.DAYS_52W, mode="min"), first),
+        ath=_tail(k.running_extreme_index(close, mode="max"), first),
+        atl=_tail(k.running_extreme_index(close, mode="min"), first),
+        change_base={w: _tail(idx, first) for w, idx in bases.items()},
+        first=first,
     )
+
+
+_A = TypeVar("_A", FloatArray, IntArray)
+
+
+def _tail(values: _A, first: int) -> _A:
+    """``values`` from row ``first`` on, as an array of its own (the whole one is then freed)."""
+    return values if first == 0 else values[first:].copy()
 
 
 def day_of(n: int | np.integer) -> date:
@@ -153,30 +166,38 @@ def _date(n: int) -> date:
 class _Rows:
     """An :class:`AssetHistory` as Python values (None where undefined), for building states row by row.
 
-    The per-row figures are converted from row ``first`` on (index ``i - first``); closes and dates, which changes
-    and extremes read at any earlier row, are whole.
+    The per-row figures and the closes and dates of rows ``first`` on are lists (index ``i - first``); the closes
+    and dates of earlier rows, which changes and extremes read, are read from the arrays.
     """
 
     def __init__(self, h: AssetHistory) -> None:
-        a = self.first = min(h.first, max(0, len(h) - 1))
-        self.days: list[int] = h.days.tolist()
-        self.close: list[float] = h.close.tolist()
-        self.sma50, self.sma200 = _optional(h.sma50[a:]), _optional(h.sma200[a:])
-        self.sigma, self.rarity = _optional(h.sigma[a:]), _optional(h.sigma_rarity[a:])
-        self.rsi = _optional(h.rsi14[a:])
-        self.drawdown, self.volume = _optional(h.drawdown[a:]), _optional(h.volume[a:])
-        self.avg30, self.ratio = _optional(h.volume_avg30[a:]), _optional(h.volume_ratio[a:])
+        self.first = a = h.first
+        self._days, self._close = h.days, h.close
+        self.days: list[int] = h.days[a:].tolist()
+        self.closes: list[float] = h.close[a:].tolist()
+        self.sma50, self.sma200 = _optional(h.sma50), _optional(h.sma200)
+        self.sigma, self.rarity = _optional(h.sigma), _optional(h.sigma_rarity)
+        self.rsi = _optional(h.rsi14)
+        self.drawdown, self.volume = _optional(h.drawdown), _optional(h.volume[a:])
+        self.avg30, self.ratio = _optional(h.volume_avg30), _optional(h.volume_ratio)
         with np.errstate(invalid="ignore"):
             self.cap = _optional(np.where(h.market_cap[a:] > 0, h.market_cap[a:], np.nan))
-        self.hi52, self.lo52 = h.high_52w[a:].tolist(), h.low_52w[a:].tolist()
-        self.ath, self.atl = h.ath[a:].tolist(), h.atl[a:].tolist()
-        self.bases = [(w, h.change_base[w][a:].tolist()) for w in WINDOWS]
+        self.hi52, self.lo52 = h.high_52w.tolist(), h.low_52w.tolist()
+        self.ath, self.atl = h.ath.tolist(), h.atl.tolist()
+        self.bases = [(w, h.change_base[w].tolist()) for w in WINDOWS]
+
+    def close(self, j: int) -> float:
+        """The close of row ``j`` (any row of the series)."""
+        o = j - self.first
+        return self.closes[o] if o >= 0 else float(self._close[j])
 
     def date(self, j: int) -> date:
-        return _date(self.days[j])
+        """The date of row ``j`` (any row of the series)."""
+        o = j - self.first
+        return _date(self.days[o] if o >= 0 else int(self._days[j]))
 
     def extreme(self, j: int) -> Extreme | None:
-        return None if j < 0 else Extreme(self.close[j], _date(self.days[j]))
+        return None if j < 0 else Extreme(self.close(j), self.date(j))
 
 
 def _optional(values: FloatArray) -> list[float | None]:
@@ -197,7 +218,7 @@ def state_at(
     r = h.rows
     if i < r.first:
         raise IndexError(f"{h.asset_id}: row {i} is before the history's first read row {r.first}")
-    close = r.close[i]
+    close = r.close(i)
     close_date = r.date(i)
     source = h.source[i]
     price, when, price_source = last_price(latest, close, close_date, source)
@@ -207,7 +228,7 @@ def state_at(
     for window, base_rows in r.bases:
         j = base_rows[o]
         if j >= 0:
-            base = r.close[j]
+            base = r.close(j)
             changes[window] = Change(window, close / base - 1.0, base, r.date(j), close, close_date)
     return AssetState(
         asset_id=h.asset_id,
@@ -273,7 +294,7 @@ def sma50_distance_at(h: AssetHistory, i: int) -> Sma50Distance:
     if i < r.first:
         raise IndexError(f"{h.asset_id}: row {i} is before the history's first read row {r.first}")
     o = i - r.first
-    close, sma50 = r.close[i], r.sma50[o]
+    close, sma50 = r.close(i), r.sma50[o]
     return Sma50Distance(
         close,
         r.date(i),

@@ -71,7 +71,9 @@ class _Replay:
         self.book = SeriesBook(self.timeline)
         self.analyses = AnalysisReplay(self.book)
         self.series = ReplayedSeries(self.book)
-        self.prefilter = Prefilter(lambda asset: h.sigma if (h := self.analyses.history(asset)) is not None else None)
+        self.prefilter = Prefilter(
+            lambda asset: (h.sigma, h.first) if (h := self.analyses.history(asset)) is not None else None
+        )
         self._light: MarketFrames | None = None
 
     def covers(self, moment: datetime, universe: list[str]) -> bool:

@@ -38,7 +38,7 @@ class Whole:
 
     def __init__(self, series: DailySeries) -> None:
         self.series = series
-        self.dates = [date.fromordinal(EPOCH_ORDINAL + n) for n in series.days.tolist()]
+        self.dates = DateView(series.days)
         self._arrays: dict[Hashable, FloatArray] = {}
         self._indices: dict[Hashable, IntArray] = {}
         self._counts: dict[Hashable, k.ExpandingCounts] = {}
@@ -75,16 +75,13 @@ EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 class DateView(Sequence[date]):
-    """The dates of a series as a read-only sequence, converted from day numbers only where read.
+    """The dates of a series as a read-only sequence, converted from day numbers only where read (a replay's series
+    hold ten years of bars and read the dates of a few)."""
 
-    ``known`` is a list of the dates of a longer series this one is a prefix of (a replay's), read instead.
-    """
+    __slots__ = ("_days",)
 
-    __slots__ = ("_days", "_known")
-
-    def __init__(self, days: IntArray, known: list[date] | None = None) -> None:
+    def __init__(self, days: IntArray) -> None:
         self._days = days
-        self._known = known
 
     def __len__(self) -> int:
         return len(self._days)
@@ -96,12 +93,6 @@ class DateView(Sequence[date]):
     def __getitem__(self, i: int | slice) -> date | list[date]:
         if isinstance(i, slice):
             return [date.fromordinal(EPOCH_ORDINAL + int(n)) for n in self._days[i]]
-        if self._known is not None:
-            n = len(self._days)
-            j = i + n if i < 0 else i
-            if not 0 <= j < n:
-                raise IndexError(i)
-            return self._known[j]
         return date.fromordinal(EPOCH_ORDINAL + int(self._days[i]))
 
 
@@ -145,7 +136,7 @@ class DailySeries:
     @cached_property
     def dates(self) -> DateView:
         """The bars' dates."""
-        return DateView(self.days, None if self.whole is None else self.whole.dates)
+        return DateView(self.days)
 
     def __len__(self) -> int:
         return len(self.days)

@@ -108,8 +108,8 @@ def detect_replayed(
         _series.attach(frames, None)
 
 
-SigmaRows = Callable[[str], "FloatArray | None"]
-"""asset id -> its σ-distance for every daily bar (the analysis history), or None."""
+SigmaRows = Callable[[str], "tuple[FloatArray, int] | None"]
+"""asset id -> its σ-distances (the analysis history) and the bar they start at, or None."""
 
 
 class Prefilter:
@@ -124,7 +124,7 @@ class Prefilter:
 
     def __init__(self, sigma_rows: SigmaRows) -> None:
         self._sigma_rows = sigma_rows
-        self._sigma_flags: dict[tuple[str, float], list[bool] | None] = {}
+        self._sigma_flags: dict[tuple[str, float], tuple[list[bool], int] | None] = {}
         self._flag_fns: dict[tuple[object, ...], Callable[[str, _Prefixes], bool]] = {}
 
     def narrowing(self, prefixes: _Prefixes) -> Narrowing:
@@ -168,12 +168,20 @@ class Prefilter:
             return False
         key = (asset, sigma_min)
         if key not in self._sigma_flags:
-            sigma = self._sigma_rows(asset)
-            with np.errstate(invalid="ignore"):
-                ok = None if sigma is None else np.isfinite(sigma) & (np.abs(sigma) >= sigma_min * (1 - 1e-12))
-            self._sigma_flags[key] = None if ok is None else ok.tolist()
-        flags = self._sigma_flags[key]
-        return flags is not None and flags[len(series) - 1]
+            rows = self._sigma_rows(asset)
+            if rows is None:
+                self._sigma_flags[key] = None
+            else:
+                sigma, first = rows
+                with np.errstate(invalid="ignore"):
+                    ok = np.isfinite(sigma) & (np.abs(sigma) >= sigma_min * (1 - 1e-12))
+                self._sigma_flags[key] = ok.tolist(), first
+        got = self._sigma_flags[key]
+        if got is None:
+            return False
+        flags, first = got
+        i = len(series) - 1 - first
+        return i < 0 or flags[i]  # a bar before the history's first: no flag, so the detector runs
 
 
 def _series_flag(rows: Callable[[DailySeries], BoolArray]) -> Callable[[str, _Prefixes], bool]:
