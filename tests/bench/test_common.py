@@ -1,0 +1,36 @@
+"""The bench helpers that figures rely on."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+CHILD = f"""
+import sys
+sys.path.insert(0, {str(BENCH)!r})
+from common import peak_rss_mb
+print(peak_rss_mb())
+"""
+
+
+def test_peak_rss_of_a_child_is_its_own_not_its_grown_parents() -> None:
+    """A figure runs as a child of the suite; its peak must not include the suite's (Linux's ru_maxrss carries the
+    pre-exec peak over an exec)."""
+    parent = textwrap.dedent(f"""
+        import subprocess, sys
+        sys.path.insert(0, {str(BENCH)!r})
+        from common import peak_rss_mb
+        grown = bytearray(400 * 2**20)
+        for i in range(0, len(grown), 4096):
+            grown[i] = 1
+        child = subprocess.run([sys.executable, "-c", {CHILD!r}], capture_output=True, text=True, check=True)
+        print(peak_rss_mb(), float(child.stdout))
+    """)
+    out = subprocess.run([sys.executable, "-c", parent], capture_output=True, text=True, check=True)
+    parent_peak, child_peak = map(float, out.stdout.split())
+    assert parent_peak >= 400
+    assert child_peak < parent_peak - 300
