@@ -1,12 +1,15 @@
 """Where the warm report process's memory goes (figure 6, the report row), step by step.
 
     python bench/report_memory.py --store bench/data/stores/M_I.duckdb [--memory-limit 100MB] [--reports 8]
+        [--universe-size 400]
 
 The steps of figure 5's warm process, one at a time: open the store, the universe, one report's frames
 (``Desk.frames``), then ``Desk.report`` at the as-of and every 5 minutes after. Before each step the peak resident
 set size is reset (``/proc/self/clear_refs``, Linux), so each line shows the step's own peak and the resident size
 after it, with what DuckDB holds then (``duckdb_memory()``). ``--memory-limit`` sets the store's
-``store_memory_limit`` (the DuckDB memory limit of read-only connections; default: the setting's default).
+``store_memory_limit`` (the DuckDB memory limit of read-only connections; default: the setting's default), and
+``--universe-size`` the desk's ``universe_size`` (default 100), to see how the memory grows with the assets a
+report covers. The last line gives the whole run's peak above the imports and the day's timeline it held.
 Informational, not part of the suite.
 """
 
@@ -20,7 +23,7 @@ from typing import Any
 from common import AS_OF
 from cryptodesk.core.settings import Settings
 from cryptodesk.desk import Desk
-from fig_report import WARM_STEP
+from fig_report import WARM_STEP, _timeline_mb
 
 
 def _status() -> dict[str, int]:
@@ -47,18 +50,21 @@ def main() -> None:
         help="store_memory_limit, e.g. 100MB ('' for DuckDB's own; default: the setting's)",
     )
     ap.add_argument("--reports", type=int, default=8)
+    ap.add_argument("--universe-size", type=int, default=100, help="the desk's universe_size (assets a report covers)")
     args = ap.parse_args()
     limit = {} if args.memory_limit is None else {"store_memory_limit": args.memory_limit}
-    desk = Desk(Settings.model_validate({"db": args.store, "tz": "UTC", **limit}))
-    before = _status()["VmRSS"]
+    desk = Desk(Settings.model_validate({"db": args.store, "tz": "UTC", "universe_size": args.universe_size, **limit}))
+    floor = before = _status()["VmRSS"]
+    peak = 0
     print(f"{'step':<22} {'peak MiB':>9} {'after MiB':>10} {'added':>7} {'DuckDB MiB':>11}")
     print(f"{'interpreter+imports':<22} {'':>9} {before:>10,}")
 
     def step(name: str, fn: Callable[[], Any]) -> None:
-        nonlocal before
+        nonlocal before, peak
         _reset_peak()
         fn()
         now = _status()
+        peak = max(peak, now["VmHWM"])
         held = desk.store().con.execute("SELECT sum(memory_usage_bytes) / 2^20 FROM duckdb_memory()").fetchall()[0][0]
         print(f"{name:<22} {now['VmHWM']:>9,} {now['VmRSS']:>10,} {now['VmRSS'] - before:>+7,} {held or 0:>11,.0f}")
         before = now["VmRSS"]
@@ -69,6 +75,11 @@ def main() -> None:
     step("one report's frames", lambda: desk.frames(AS_OF, assets=universe))
     for i in range(args.reports):
         step(f"report {i + 1}", lambda i=i: desk.report(AS_OF + WARM_STEP * i))
+    held = _timeline_mb(desk) if args.reports > 1 else float("nan")
+    print(
+        f"universe {len(universe)} assets: peak {peak:,} MiB, {peak - floor:,} above the imports; "
+        f"the day's timeline {held:,.1f} MiB: {(peak - floor) / held:.1f}x"
+    )
     desk.close()
 
 
