@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import AS_OF, CLI, DATA, emit, peak_rss_mb, record, timed, wall
+from common import AS_OF, CLI, DATA, emit, peak_rss_mb, record, rss_split_mb, timed, wall
 from cryptodesk.analytics.asof import analyze
 from cryptodesk.core.settings import Settings
 from cryptodesk.desk import Desk
@@ -66,6 +66,7 @@ def uncached(desk: Desk, as_of: datetime) -> Story:
 def warm(store: Path, runs: int) -> list[dict[str, Any]]:
     """``Desk.report`` in one process after a first report, at a new as-of each run, vs the uncached pipeline."""
     import_rss = peak_rss_mb()
+    import_split = rss_split_mb()
     runs = max(runs, WARM_RUNS)
     moments = [AS_OF + WARM_STEP * (i + 1) for i in range(runs)]
     with Desk(Settings.model_validate({"db": store})) as desk:
@@ -73,6 +74,7 @@ def warm(store: Path, runs: int) -> list[dict[str, Any]]:
         it = iter(moments)
         times, _ = timed(lambda: desk.report(next(it)), runs)
         peak = peak_rss_mb()  # before the baseline runs in this process
+        split = rss_split_mb()
         con = desk.store().con  # what DuckDB holds then (mostly the pages its scans read, up to the reads' bound)
         duck = con.execute("SELECT sum(memory_usage_bytes) / 2^20 FROM duckdb_memory()").fetchall()[0][0]
         limit = desk.settings.store_memory_limit or "DuckDB's own"
@@ -105,7 +107,8 @@ def warm(store: Path, runs: int) -> list[dict[str, Any]]:
             notes=f"peak {peak:,.0f} MiB after the timed reports (interpreter+imports {import_rss:,.0f} MiB) vs the "
             f"data the desk holds for them, the day's timeline {held:,.0f} MiB (one moment's frames {size:,.0f} MiB): "
             f"{(peak - import_rss) / held:.1f}x; DuckDB holds {duck:,.0f} MiB then (store_memory_limit {limit}, the "
-            "bound of the report's reads: the pages its scans of every stored daily row read stay within it)",
+            "bound of the report's reads: the pages its scans of every stored daily row read stay within it); "
+            f"resident then {_split_text(split)} (after the imports {_split_text(import_split)})",
             extra={
                 "peak_rss_mb": peak,
                 "import_rss_mb": import_rss,
@@ -128,6 +131,13 @@ def _frames_mb(frames: Any) -> float:
             for f in (frames.daily, frames.intraday, frames.points, frames.global_daily, frames.global_points)
         )
     )
+
+
+def _split_text(split: dict[str, float]) -> str:
+    """``anonymous A MiB, file-backed F MiB`` (see :func:`common.rss_split_mb`), or ``n/a`` without procfs."""
+    if not split:
+        return "n/a"
+    return f"anonymous {split['anon']:,.0f} MiB, file-backed (library code) {split['file']:,.0f} MiB"
 
 
 def _timeline_mb(desk: Desk) -> float:

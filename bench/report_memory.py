@@ -6,7 +6,8 @@
 The steps of figure 5's warm process, one at a time: open the store, the universe, one report's frames
 (``Desk.frames``), then ``Desk.report`` at the as-of and every 5 minutes after. Before each step the peak resident
 set size is reset (``/proc/self/clear_refs``, Linux), so each line shows the step's own peak and the resident size
-after it, with what DuckDB holds then (``duckdb_memory()``). ``--memory-limit`` sets the store's
+after it, its anonymous and file-backed parts (``RssAnon``: what the process allocated; ``RssFile``: library code
+read as it first runs) and what DuckDB holds then (``duckdb_memory()``). ``--memory-limit`` sets the store's
 ``store_memory_limit`` (the DuckDB memory limit of read-only connections; default: the setting's default), and
 ``--universe-size`` the desk's ``universe_size`` (default 100), to see how the memory grows with the assets a
 report covers. The last line gives the whole run's peak above the imports and the day's timeline it held.
@@ -27,11 +28,12 @@ from fig_report import WARM_STEP, _timeline_mb
 
 
 def _status() -> dict[str, int]:
-    """VmHWM (peak since the last reset) and VmRSS of this process, in MiB."""
+    """VmHWM (peak since the last reset), VmRSS and its anonymous and file-backed parts (RssAnon: what the process
+    allocated; RssFile: library code read as it first runs) of this process, in MiB."""
     out: dict[str, int] = {}
     for line in Path("/proc/self/status").read_text().splitlines():
         key, _, value = line.partition(":")
-        if key in ("VmHWM", "VmRSS"):
+        if key in ("VmHWM", "VmRSS", "RssAnon", "RssFile"):
             out[key] = int(value.split()[0]) // 1024
     return out
 
@@ -56,8 +58,9 @@ def main() -> None:
     desk = Desk(Settings.model_validate({"db": args.store, "tz": "UTC", "universe_size": args.universe_size, **limit}))
     floor = before = _status()["VmRSS"]
     peak = 0
-    print(f"{'step':<22} {'peak MiB':>9} {'after MiB':>10} {'added':>7} {'DuckDB MiB':>11}")
-    print(f"{'interpreter+imports':<22} {'':>9} {before:>10,}")
+    print(f"{'step':<22} {'peak MiB':>9} {'after MiB':>10} {'added':>7} {'anon':>6} {'file':>6} {'DuckDB MiB':>11}")
+    first = _status()
+    print(f"{'interpreter+imports':<22} {'':>9} {before:>10,} {'':>7} {first['RssAnon']:>6,} {first['RssFile']:>6,}")
 
     def step(name: str, fn: Callable[[], Any]) -> None:
         nonlocal before, peak
@@ -66,7 +69,10 @@ def main() -> None:
         now = _status()
         peak = max(peak, now["VmHWM"])
         held = desk.store().con.execute("SELECT sum(memory_usage_bytes) / 2^20 FROM duckdb_memory()").fetchall()[0][0]
-        print(f"{name:<22} {now['VmHWM']:>9,} {now['VmRSS']:>10,} {now['VmRSS'] - before:>+7,} {held or 0:>11,.0f}")
+        print(
+            f"{name:<22} {now['VmHWM']:>9,} {now['VmRSS']:>10,} {now['VmRSS'] - before:>+7,} "
+            f"{now['RssAnon']:>6,} {now['RssFile']:>6,} {held or 0:>11,.0f}"
+        )
         before = now["VmRSS"]
 
     step("open the store", desk.store)

@@ -34,3 +34,23 @@ def test_peak_rss_of_a_child_is_its_own_not_its_grown_parents() -> None:
     parent_peak, child_peak = map(float, out.stdout.split())
     assert parent_peak >= 400
     assert child_peak < parent_peak - 300
+
+
+def test_rss_split_parts_sum_to_the_rss_and_allocations_are_anonymous() -> None:
+    """Figure 6's notes split the resident memory into what the process allocated and the library code it ran."""
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(BENCH)!r})
+        from common import current_rss_mb, rss_split_mb
+        before = rss_split_mb()
+        grown = bytearray(200 * 2**20)
+        for i in range(0, len(grown), 4096):
+            grown[i] = 1
+        after = rss_split_mb()
+        print(before["anon"], after["anon"], after["file"] - before["file"], sum(after.values()), current_rss_mb())
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    anon_before, anon_after, file_growth, parts, rss = map(float, out.stdout.split())
+    assert anon_after - anon_before >= 195
+    assert abs(file_growth) < 5
+    assert abs(parts - rss) < 2
