@@ -257,3 +257,46 @@ def test_book_reads_backfilled_and_replaced_versions_as_plain_polars_does() -> N
     timeline = MarketTimeline(start, end, replace(MarketFrames.empty(end), daily=daily))
     hours = [start + timedelta(minutes=30 * k) for k in range(8 * 24)]
     assert _check_book(timeline, hours) == 7 * 2 + 6 * 2  # half-hours in bitcoin's 02:00-09:00 and ether's 00:00-06:00
+
+
+@pytest.mark.parametrize("index", [True, False], ids=["index", "summed"])
+def test_the_market_state_is_summed_again_exactly_when_the_cut_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, index: bool
+) -> None:
+    """``analysis_at`` keeps the last market state while the cut's daily and index rows stay the same (a desk
+    refreshing its story), and computes it again as soon as a version becomes known: every settled hour of ten days
+    equals ``analyze``, and the state is computed once per change of the cut's rows, compared here frame by frame."""
+    from cryptodesk.analytics import replay as replay_module
+
+    store = staggered_store(tmp_path / "s.duckdb", index=index)
+    try:
+        start = datetime(2023, 1, 5, 1, tzinfo=UTC)
+        timeline = store.timeline(start, start + timedelta(days=10))
+    finally:
+        store.close()
+    replay = AnalysisReplay(SeriesBook(timeline))
+    computed: list[datetime] = []
+    real = replay_module.market_state
+
+    def counted(frames: MarketFrames) -> object:
+        computed.append(frames.as_of)
+        return real(frames)
+
+    monkeypatch.setattr(replay_module, "market_state", counted)
+    changes, previous = 0, None
+    for hours in range(0, 24 * 10):
+        moment = start + timedelta(hours=hours, minutes=30)
+        if not replay.book.settled(moment):
+            previous = None  # the desk analyses unsettled cuts directly; what it kept may be older
+            continue
+        frames = timeline.at(moment)
+        rows = (frames.daily, frames.global_daily)
+        if previous is None or not all(a.equals(b) for a, b in zip(rows, previous, strict=True)):
+            changes += 1
+        previous = rows
+        got, want = replay.analysis_at(frames, tz="UTC").market, analyze(frames, tz="UTC").market
+        assert want is not None
+        assert want.method == ("index" if index else "sum")
+        assert close_enough(got, want), moment
+    assert 10 <= changes < 24 * 10 / 2  # the cut changes a few times a day, not every hour
+    assert len(computed) == changes

@@ -90,16 +90,17 @@ def assert_same_content(a: dict[str, pl.DataFrame], b: dict[str, pl.DataFrame]) 
         assert frame.equals(b[name], null_equal=True), f"table {name} differs"
 
 
-def staggered_store(path: Path) -> Store:
+def staggered_store(path: Path, *, index: bool = True) -> Store:
     """Sources of the same (asset, day) that become known at different times, the preferred one last.
 
     Bitcoin's day D: a Binance 1d candle opening at 00:00 (known D+1 00:00, least preferred), a Yahoo candle opening
     at 03:00 with the high and low (known D+1 03:00), a CoinMarketCap candle opening at 06:00 without high/low (known
     D+1 06:00, preferred for the close). The index: CoinGecko's bar at 00:00, TradingView's (preferred) at 04:00 on
-    every third day. Ether has hourly candles and points for the sub-daily frames.
+    every third day (none with ``index=False``: the market is then the sum of the assets). Ether has hourly candles
+    and points for the sub-daily frames.
     """
     store = Store.open(path)
-    candles, snaps, index = [], [], []
+    candles, snaps, bars = [], [], []
     for d in range(40):
         day = utc(2023, 1, 1) + timedelta(days=d)
         candles.append(candle("bitcoin", day, 100.0 + d, source="binance", venue="binance-spot", volume=1.0))
@@ -112,9 +113,10 @@ def staggered_store(path: Path) -> Store:
             snaps.append(snap("ethereum", day + timedelta(hours=h), 10.0 + d + h / 100))
             hourly = candle("ethereum", day + timedelta(hours=h), 11.0 + d, source="binance", venue="binance-spot")
             candles.append({**hourly, "interval": "1h"})
-        index.append(global_row(day, 1e12 + d * 1e9, source="coingecko"))
+        bars.append(global_row(day, 1e12 + d * 1e9, source="coingecko"))
         if d % 3 == 0:
-            index.append(global_row(day + timedelta(hours=4), 9e11 + d * 1e9, high=9.5e11, low=8.5e11))
-    batches = [batch("candles", candles), batch("snapshots", snaps), batch("global_metrics", index)]
+            bars.append(global_row(day + timedelta(hours=4), 9e11 + d * 1e9, high=9.5e11, low=8.5e11))
+    rows = {"candles": candles, "snapshots": snaps, "global_metrics": bars if index else []}
+    batches = [batch(table, got) for table, got in rows.items() if got]
     store.ingest(batches, kind="import", files=[])
     return store

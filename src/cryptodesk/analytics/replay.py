@@ -22,7 +22,7 @@ from cryptodesk.analytics.common import asset_names, registry_names, shared_stri
 from cryptodesk.analytics.history import AssetHistory, asset_history, state_at
 from cryptodesk.analytics.intraday import day_start, intraday_ranges, latest_observations
 from cryptodesk.analytics.market import market_state
-from cryptodesk.analytics.types import Analysis, AssetState, IntradayRange
+from cryptodesk.analytics.types import Analysis, AssetState, IntradayRange, MarketState
 from cryptodesk.core.frames import MarketFrames, MarketTimeline
 from cryptodesk.core.timeutil import zone
 
@@ -79,12 +79,19 @@ class SeriesBook:
         merged = _merge(intervals)
         self._starts = np.array([a for a, _ in merged], dtype=np.int64)
         self._ends = np.array([b for _, b in merged], dtype=np.int64)
+        starts = [f.get_column("valid_from").dt.epoch("us").to_numpy() for f in (daily, versions) if f.height]
+        self._changes = np.unique(np.concatenate(starts)) if starts else np.empty(0, dtype=np.int64)
 
     def settled(self, t: datetime) -> bool:
         """Whether at ``t`` every series' known rows are a prefix of its rows, with their current values."""
         t_us = micros(t)
         i = int(np.searchsorted(self._starts, t_us, side="right")) - 1
         return i < 0 or t_us >= self._ends[i]
+
+    def version_at(self, t: datetime) -> int:
+        """Which of the timeline's daily versions are known at ``t``, as a number: two moments with the same number
+        cut the same daily and index rows (a cut changes only where some version becomes known)."""
+        return int(np.searchsorted(self._changes, micros(t), side="right"))
 
     def index_known(self, t_us: int) -> bool:
         """Whether some daily bar of the index (close or not) is known at ``t_us``."""
@@ -179,6 +186,8 @@ class AnalysisReplay:
         self._histories: dict[str, AssetHistory] = {}
         self._names = asset_names(book.timeline.frames.assets)
         self._start_us = micros(book.timeline.start)
+        self._market: tuple[tuple[int, tuple[str, ...]], MarketState | None] | None = None
+        """The last market state and its key (the daily version and the assets of the cut it came from)."""
 
     def history(self, asset_id: str) -> AssetHistory | None:
         """The asset's row histories (None when the book has no rows for it)."""
@@ -252,4 +261,16 @@ class AnalysisReplay:
             ranges = intraday_ranges(frames, day_start=day_start(as_of, zi), as_of=as_of, assets=ids)
             latest = latest_observations(frames, as_of=as_of, assets=ids)
         states = self.states_at(as_of, ids, latest=latest, intraday=ranges)
-        return Analysis(as_of=as_of, market=market_state(frames) if market else None, assets=states)
+        return Analysis(as_of=as_of, market=self.market_at(frames, ids) if market else None, assets=states)
+
+    def market_at(self, frames: MarketFrames, ids: list[str]) -> MarketState | None:
+        """``market_state(frames)`` for frames cut from the book's timeline, whose daily assets are ``ids``.
+
+        A cut's market state depends only on its daily and index rows, so it is computed again only when another
+        version is known or the assets differ: a desk refreshing its story through a day sums the market once (the
+        sum of every asset's market cap is most of a report's time where no index is stored).
+        """
+        key = (self.book.version_at(frames.as_of), tuple(ids))
+        if self._market is None or self._market[0] != key:
+            self._market = (key, market_state(frames))
+        return self._market[1]
