@@ -110,6 +110,18 @@ def record(
     return out
 
 
+def proc_status_mb(*keys: str) -> dict[str, float]:
+    """The sizes ``keys`` (``VmHWM``, ``VmRSS``, ``RssAnon``, ...) of ``/proc/self/status`` in MiB (Linux; only
+    those present, so empty without procfs)."""
+    status = Path("/proc/self/status")
+    out: dict[str, float] = {}
+    for line in status.read_text().splitlines() if status.exists() else []:
+        key, _, value = line.partition(":")
+        if key in keys:
+            out[key] = int(value.split()[0]) / 1024  # kB
+    return out
+
+
 def peak_rss_mb() -> float:
     """Peak resident set size of this process in MiB: ``VmHWM`` of ``/proc/self/status`` (Linux).
 
@@ -117,9 +129,9 @@ def peak_rss_mb() -> float:
     suite process that had grown (it generates missing datasets in process) reported the suite's peak (5,955 MiB for
     the warm report). ``VmHWM`` is the peak of this program's own memory since its ``exec``.
     """
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024  # kB
+    peak = proc_status_mb("VmHWM").get("VmHWM")
+    if peak is not None:
+        return peak
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # no procfs: the best there is
 
 
@@ -128,14 +140,8 @@ def rss_split_mb() -> dict[str, float]:
     free pages), ``file`` (pages of mapped files: the code of Python and the libraries as it first runs) and
     ``shmem`` (``RssAnon``, ``RssFile``, ``RssShmem`` of ``/proc/self/status``; they sum to ``VmRSS``). Empty
     without procfs."""
-    keys = {"RssAnon": "anon", "RssFile": "file", "RssShmem": "shmem"}
-    out: dict[str, float] = {}
-    status = Path("/proc/self/status")
-    for line in status.read_text().splitlines() if status.exists() else []:
-        key, _, value = line.partition(":")
-        if key in keys:
-            out[keys[key]] = int(value.split()[0]) / 1024  # kB
-    return out
+    names = {"RssAnon": "anon", "RssFile": "file", "RssShmem": "shmem"}
+    return {names[key]: size for key, size in proc_status_mb(*names).items()}
 
 
 def current_rss_mb() -> float:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from common import AS_OF
+from common import AS_OF, proc_status_mb
 from cryptodesk.core.settings import Settings
 from cryptodesk.desk import Desk
 from fig_report import WARM_STEP, _timeline_mb
@@ -29,13 +29,8 @@ from fig_report import WARM_STEP, _timeline_mb
 
 def _status() -> dict[str, int]:
     """VmHWM (peak since the last reset), VmRSS and its anonymous and file-backed parts (RssAnon: what the process
-    allocated; RssFile: library code read as it first runs) of this process, in MiB."""
-    out: dict[str, int] = {}
-    for line in Path("/proc/self/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmHWM", "VmRSS", "RssAnon", "RssFile"):
-            out[key] = int(value.split()[0]) // 1024
-    return out
+    allocated; RssFile: library code read as it first runs) of this process, in whole MiB."""
+    return {k: int(v) for k, v in proc_status_mb("VmHWM", "VmRSS", "RssAnon", "RssFile").items()}
 
 
 def _reset_peak() -> None:
@@ -56,10 +51,10 @@ def main() -> None:
     args = ap.parse_args()
     limit = {} if args.memory_limit is None else {"store_memory_limit": args.memory_limit}
     desk = Desk(Settings.model_validate({"db": args.store, "tz": "UTC", "universe_size": args.universe_size, **limit}))
-    floor = before = _status()["VmRSS"]
+    first = _status()
+    floor = before = first["VmRSS"]
     peak = 0
     print(f"{'step':<22} {'peak MiB':>9} {'after MiB':>10} {'added':>7} {'anon':>6} {'file':>6} {'DuckDB MiB':>11}")
-    first = _status()
     print(f"{'interpreter+imports':<22} {'':>9} {before:>10,} {'':>7} {first['RssAnon']:>6,} {first['RssFile']:>6,}")
 
     def step(name: str, fn: Callable[[], Any]) -> None:
