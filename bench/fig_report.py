@@ -8,22 +8,48 @@ the interpreter and import floor). ``warm`` opens one :class:`Desk`, writes the
 report once untimed, then times ``Desk.report`` at a new as-of every 5 minutes
 (what a desk refreshing its story does; the desk keeps the day's timeline), against
 the same reports through the uncached pipeline (``Store.frames`` + ``analyze`` +
-``detect`` + write) in the same process; its peak RSS is figure 6's report figure.
+``detect`` + write) in the same process; its peak RSS is figure 6's report figure,
+set against a lower bound for any report on this stack: the code of the stack's
+libraries that the reports ran plus the data they hold, or the read floor plus the
+analysis's code. The read floor is ``floor``, run by ``warm`` in fresh processes::
+
+    python bench/fig_report.py floor --store S --assets ASSETS.json --as-of T [--intraday-days 8] [--bound 16MB]
+
+It only reads the report's unmerged rows as Arrow (see :func:`floor`) and prints its
+peak above the imports.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import AS_OF, CLI, DATA, emit, peak_rss_mb, record, rss_split_mb, timed, wall
+import duckdb
+
+from common import (
+    AS_OF,
+    CLI,
+    DATA,
+    emit,
+    mapped_file_rss_mb,
+    peak_rss_mb,
+    proc_status_mb,
+    record,
+    rss_split_mb,
+    run_child,
+    timed,
+    wall,
+)
 from cryptodesk.analytics.asof import analyze
 from cryptodesk.core.settings import Settings
 from cryptodesk.desk import Desk
 from cryptodesk.events.base import detect
+from cryptodesk.store._frames import daily_rows_sql, intraday_sql, points_sql
 from cryptodesk.writer.story import Story, write_story
 
 
@@ -67,6 +93,7 @@ def warm(store: Path, runs: int) -> list[dict[str, Any]]:
     """``Desk.report`` in one process after a first report, at a new as-of each run, vs the uncached pipeline."""
     import_rss = peak_rss_mb()
     import_split = rss_split_mb()
+    import_code = mapped_file_rss_mb()
     runs = max(runs, WARM_RUNS)
     moments = [AS_OF + WARM_STEP * (i + 1) for i in range(runs)]
     with Desk(Settings.model_validate({"db": store})) as desk:
@@ -75,15 +102,22 @@ def warm(store: Path, runs: int) -> list[dict[str, Any]]:
         times, _ = timed(lambda: desk.report(next(it)), runs)
         peak = peak_rss_mb()  # before the baseline runs in this process
         split = rss_split_mb()
+        code = _stack_code_mb(import_code, mapped_file_rss_mb())
         con = desk.store().con  # what DuckDB holds then (mostly the pages its scans read, up to the reads' bound)
         duck = con.execute("SELECT sum(memory_usage_bytes) / 2^20 FROM duckdb_memory()").fetchall()[0][0]
         limit = desk.settings.store_memory_limit or "DuckDB's own"
         held = _timeline_mb(desk)
+        universe = desk.universe(moments[-1])
+        intraday_days = desk.settings.intraday_days
         base_it = iter(moments)
         base, _ = timed(lambda: uncached(desk, next(base_it)), runs)
         frames_times, frames = timed(lambda: desk.frames(moments[-1]), 1)
     size = _frames_mb(frames)
     med = sorted(times)[len(times) // 2]
+    data = max(held, size)
+    read = _read_floor(store, universe, moments[-1], intraday_days)
+    compute = sum(max(0.0, mb - read["code_mb"].get(lib, 0.0)) for lib, mb in code.items())
+    bound = max(sum(code.values()) + data, read["peak_above_imports_mb"] + compute)
     return [
         record(
             "5",
@@ -108,7 +142,9 @@ def warm(store: Path, runs: int) -> list[dict[str, Any]]:
             f"data the desk holds for them, the day's timeline {held:,.0f} MiB (one moment's frames {size:,.0f} MiB): "
             f"{(peak - import_rss) / held:.1f}x; DuckDB holds {duck:,.0f} MiB then (store_memory_limit {limit}, the "
             "bound of the report's reads: the pages its scans of every stored daily row read stay within it); "
-            f"resident then {_split_text(split)} (after the imports {_split_text(import_split)})",
+            f"resident then {_split_text(split)} (after the imports {_split_text(import_split)}); the least any "
+            f"report can take on this stack is {bound:,.0f} MiB above the imports, {bound / data:.1f}x the data (next "
+            f"row), and this one takes {(peak - import_rss) / bound:.1f}x that",
             extra={
                 "peak_rss_mb": peak,
                 "import_rss_mb": import_rss,
@@ -118,9 +154,81 @@ def warm(store: Path, runs: int) -> list[dict[str, Any]]:
                 "duckdb_memory_limit": limit,
                 "rss_ratio": peak / held,
                 "rss_ratio_above_imports": (peak - import_rss) / held,
+                "stack_code_mb": code,
+                "read_floor": read,
+                "lower_bound_mb": bound,
+                "lower_bound_ratio": bound / data,
             },
         ),
+        record(
+            "6",
+            "peak RSS, report: a lower bound on this stack (the read floor, the library code the reports ran)",
+            store.stem,
+            [0.0],
+            target="above 3x the data: figure 6's report target is out of reach on this stack",
+            notes=f"above the imports, vs the same data ({data:,.0f} MiB): (a) the code of the stack's libraries that "
+            f"the timed reports ran, which RSS counts ({_code_text(code)}), plus the data held: "
+            f"{sum(code.values()) + data:,.0f} MiB; (b) the read floor, a fresh process that only reads the report's "
+            f"unmerged rows as Arrow (one thread, DuckDB memory limit {read['bound']}, the smallest of "
+            f"{', '.join(FLOOR_BOUNDS)} that fits; {read['rows']:,} rows, {read['arrow_mb']:,.0f} MiB), peaks "
+            f"{read['peak_above_imports_mb']:,.0f} MiB above its imports ({read['peak_above_imports_mb'] / data:.1f}x "
+            f"the data), plus the code the reports ran that the read does not ({compute:,.0f} MiB): "
+            f"{read['peak_above_imports_mb'] + compute:,.0f} MiB. The larger, {bound:,.0f} MiB, is {bound / data:.1f}x "
+            f"the data: {'3x is out of reach on this stack' if bound > 3 * data else 'within 3x'}",
+            extra={"lower_bound_mb": bound, "lower_bound_ratio": bound / data, "out_of_reach": bound > 3 * data},
+        ),
     ]
+
+
+FLOOR_BOUNDS = ("4MB", "8MB", "16MB", "32MB", "64MB", "128MB")
+"""DuckDB memory limits the read floor tries, smallest first (one thread); the first that fits is its figure."""
+
+
+def floor(store: Path, assets: list[str], as_of: datetime, intraday_days: int, bound: str) -> dict[str, Any]:
+    """The least memory a report's read can take on this stack: in this fresh process, with the same imports as
+    the warm process, open the store read-only (DuckDB alone: no migration, no settings) with one thread and a
+    memory limit of ``bound``, and read as Arrow only the rows the report is made of (the ``assets``' unmerged
+    daily rows known at ``as_of``, their intraday candles and points of the last ``intraday_days``); nothing is
+    merged, analysed or written. Returns the peak RSS above the imports and the library code resident then."""
+    imports = proc_status_mb("VmRSS")["VmRSS"]
+    code0 = mapped_file_rss_mb()
+    con = duckdb.connect(str(store), read_only=True)
+    con.execute("SET threads = 1")
+    con.execute(f"SET memory_limit = '{bound}'")
+    params: dict[str, Any] = {"assets": assets, "as_of": as_of}
+    since = {**params, "since": as_of - timedelta(days=intraday_days)}
+    try:
+        held = [
+            con.sql(daily_rows_sql(assets), params=params).to_arrow_table(),
+            con.sql(intraday_sql(assets, since=True), params=since).to_arrow_table(),
+            con.sql(points_sql(assets, since=True), params=since).to_arrow_table(),
+        ]
+    except duckdb.OutOfMemoryException:
+        return {"bound": bound, "fits": False}
+    return {
+        "bound": bound,
+        "fits": True,
+        "peak_above_imports_mb": peak_rss_mb() - imports,
+        "rows": sum(t.num_rows for t in held),
+        "arrow_mb": sum(t.nbytes for t in held) / 2**20,
+        "code_mb": _stack_code_mb(code0, mapped_file_rss_mb()),
+    }
+
+
+def _read_floor(store: Path, assets: list[str], as_of: datetime, intraday_days: int) -> dict[str, Any]:
+    """:func:`floor` in a fresh process at each of :data:`FLOOR_BOUNDS` until one fits (the first that does)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(assets, f)
+    try:
+        for bound in FLOOR_BOUNDS:
+            args = ["bench/fig_report.py", "floor", "--store", str(store.resolve()), "--assets", f.name]
+            args += ["--bound", bound, "--as-of", as_of.isoformat(), "--intraday-days", str(intraday_days)]
+            doc = run_child(args)
+            if doc["floor"]["fits"]:
+                return dict(doc["floor"])
+    finally:
+        Path(f.name).unlink()
+    raise RuntimeError(f"the read floor did not fit in {FLOOR_BOUNDS[-1]}")
 
 
 def _frames_mb(frames: Any) -> float:
@@ -131,6 +239,32 @@ def _frames_mb(frames: Any) -> float:
             for f in (frames.daily, frames.intraday, frames.points, frames.global_daily, frames.global_points)
         )
     )
+
+
+STACK_LIBRARIES = {
+    "DuckDB": ("duckdb",),
+    "Polars": ("polars",),
+    "NumPy": ("_multiarray_umath", "numpy", "openblas"),
+    "TA-Lib": ("ta_lib", "ta-lib"),
+    "PyArrow": ("arrow",),
+}
+"""The stack's libraries (README's stack table) and the substrings that name their shared objects."""
+
+
+def _stack_code_mb(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """How much more code of each of :data:`STACK_LIBRARIES` is resident in ``after`` than in ``before`` (MiB, from
+    :func:`common.mapped_file_rss_mb`): what the reports ran of them beyond the imports. Other files (Python's own,
+    libc) are left out, so the sum is a lower bound of the code a report needs."""
+    out: dict[str, float] = {}
+    for lib, marks in STACK_LIBRARIES.items():
+        names = [n for n in after if any(m in n.lower() for m in marks)]
+        out[lib] = max(0.0, sum(after[n] - before.get(n, 0.0) for n in names))
+    return out
+
+
+def _code_text(code: dict[str, float]) -> str:
+    """``DuckDB 31 MiB, Polars 28 MiB, ...`` (see :func:`_stack_code_mb`)."""
+    return ", ".join(f"{lib} {mb:,.0f} MiB" for lib, mb in code.items())
 
 
 def _split_text(split: dict[str, float]) -> str:
@@ -152,11 +286,19 @@ def _timeline_mb(desk: Desk) -> float:
 def main() -> None:
     """CLI (see module docstring)."""
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["cold", "warm"])
+    ap.add_argument("mode", choices=["cold", "warm", "floor"])
     ap.add_argument("--store", type=Path, default=DATA / "stores" / "M_I.duckdb")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--assets", type=Path, help="floor: a JSON list of the asset ids to read")
+    ap.add_argument("--as-of", type=datetime.fromisoformat, help="floor: the moment the rows are read as of")
+    ap.add_argument("--intraday-days", type=int, default=8, help="floor: days of intraday rows to read")
+    ap.add_argument("--bound", default="16MB", help="floor: DuckDB's memory limit")
     args = ap.parse_args()
-    emit(cold(args.store, args.runs) if args.mode == "cold" else warm(args.store, args.runs))
+    if args.mode == "floor":
+        assets = json.loads(args.assets.read_text())
+        emit([], floor=floor(args.store, assets, args.as_of, args.intraday_days, args.bound))
+    else:
+        emit(cold(args.store, args.runs) if args.mode == "cold" else warm(args.store, args.runs))
 
 
 if __name__ == "__main__":

@@ -54,3 +54,23 @@ def test_rss_split_parts_sum_to_the_rss_and_allocations_are_anonymous() -> None:
     assert anon_after - anon_before >= 195
     assert abs(file_growth) < 5
     assert abs(parts - rss) < 2
+
+
+def test_mapped_file_rss_names_the_library_whose_code_ran() -> None:
+    """Figure 6's lower bound counts the code of the stack's libraries that a report runs, by library."""
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(BENCH)!r})
+        from common import mapped_file_rss_mb, rss_split_mb
+        before = mapped_file_rss_mb()
+        import duckdb
+        duckdb.connect().execute("SELECT sum(i) FROM range(1000000) t(i)").fetchall()
+        after = mapped_file_rss_mb()
+        lib = max(after, key=lambda k: after[k] - before.get(k, 0.0))
+        print(lib, after[lib] - before.get(lib, 0.0), sum(after.values()), rss_split_mb()["file"])
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    lib, grown, mapped, file_backed = out.stdout.split()
+    assert "duckdb" in lib
+    assert float(grown) > 5
+    assert abs(float(mapped) - float(file_backed)) < 3
