@@ -146,7 +146,7 @@ def rss_split_mb() -> dict[str, float]:
 
 def mapped_file_rss_mb() -> dict[str, float]:
     """Resident pages of each file this process maps (the code of Python and of each library, as it first runs),
-    in MiB by the file's name, from ``/proc/self/smaps`` (Linux; empty without procfs). Anonymous pages (the
+    in MiB by the file's path, from ``/proc/self/smaps`` (Linux; empty without procfs). Anonymous pages (the
     heap, the allocators' arenas, and a file's pages once written to) are left out: they are ``RssAnon`` of
     :func:`rss_split_mb`, and these sizes sum to its ``file``."""
     smaps = Path("/proc/self/smaps")
@@ -156,7 +156,7 @@ def mapped_file_rss_mb() -> dict[str, float]:
         head = line.split(maxsplit=5)
         if head and "-" in head[0] and not head[0].endswith(":"):  # a header: range perms offset dev inode [path]
             path = head[5] if len(head) == 6 else ""
-            name = Path(path).name if path.startswith("/") else None
+            name = path if path.startswith("/") else None
         elif name and head and head[0] in ("Rss:", "Anonymous:"):  # a file's pages written to are anonymous
             sign = 1 if head[0] == "Rss:" else -1
             out[name] = out.get(name, 0.0) + sign * int(head[1]) / 1024  # kB

@@ -10,27 +10,42 @@ from pathlib import Path
 import pytest
 from tests.store.synth import staggered_store, utc
 
-from fig_report import _stack_code_mb
+from fig_report import _stack_code_mb, lower_bound
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+SP = "/v/lib/python3.11/site-packages/"
 
 
 @pytest.mark.parametrize(
     ("before", "after", "expected"),
     [
-        ({}, {"_duckdb.cpython-311-x86_64-linux-gnu.so": 30.0}, {"DuckDB": 30.0}),
-        ({"_polars_runtime.abi3.so": 8.0}, {"_polars_runtime.abi3.so": 36.0}, {"Polars": 28.0}),
+        ({}, {SP + "_duckdb.cpython-311-x86_64-linux-gnu.so": 30.0}, {"DuckDB": 30.0}),
+        (
+            {SP + "_polars_runtime_32/_polars_runtime.abi3.so": 8.0},
+            {SP + "_polars_runtime_32/_polars_runtime.abi3.so": 36.0},
+            {"Polars": 28.0},
+        ),
         (  # a library's code can be dropped from memory: no negative part
-            {"_multiarray_umath.cpython-311-x86_64-linux-gnu.so": 3.0},
-            {"_multiarray_umath.cpython-311-x86_64-linux-gnu.so": 2.0},
+            {SP + "numpy/_core/_multiarray_umath.cpython-311-x86_64-linux-gnu.so": 3.0},
+            {SP + "numpy/_core/_multiarray_umath.cpython-311-x86_64-linux-gnu.so": 2.0},
             {"NumPy": 0.0},
         ),
-        (  # two files of one library add up
+        (  # the files of one library add up, in the package's folder and its wheel's .libs folder
             {},
-            {"_ta_lib.cpython-311-x86_64-linux-gnu.so": 2.0, "libta-lib-a24660d1.so.1.1.0": 1.5},
+            {
+                SP + "talib/_ta_lib.cpython-311-x86_64-linux-gnu.so": 2.0,
+                SP + "ta_lib.libs/libta-lib-a24660d1.so.1.1.0": 1.5,
+            },
             {"TA-Lib": 3.5},
         ),
-        ({}, {"libpython3.11.so.1.0": 5.0, "libc.so.6": 1.0}, {}),  # not the stack's libraries
+        (  # a library file whose name does not say which library (pyarrow's lib.cpython-311...so)
+            {},
+            {SP + "pyarrow/lib.cpython-311-x86_64-linux-gnu.so": 2.5, SP + "pyarrow/libarrow.so.2600": 1.0},
+            {"PyArrow": 3.5},
+        ),
+        ({}, {"/usr/lib/x86_64-linux-gnu/libc.so.6": 1.0, "/opt/polars-numpy/lib/libpython3.11.so.1.0": 5.0}, {}),
     ],
 )
 def test_stack_code_counts_only_the_stacks_libraries_above_the_imports(
@@ -39,6 +54,23 @@ def test_stack_code_counts_only_the_stacks_libraries_above_the_imports(
     got = _stack_code_mb(before, after)
     assert {lib: mb for lib, mb in got.items() if mb} == {lib: mb for lib, mb in expected.items() if mb}
     assert set(got) == {"DuckDB", "Polars", "NumPy", "TA-Lib", "PyArrow"}
+
+
+@pytest.mark.parametrize(
+    ("code", "read_code", "read_peak", "data", "compute", "bound"),
+    [
+        # the read ran all the DuckDB code: compute is the rest; (b) = 85 + 30 > (a) = 31 + 30 + 28
+        ({"DuckDB": 31.0, "Polars": 30.0}, {"DuckDB": 31.0, "Polars": 0.0}, 85.0, 28.0, 30.0, 115.0),
+        # the read had more DuckDB code resident than the reports: no negative part
+        ({"DuckDB": 20.0, "Polars": 10.0}, {"DuckDB": 25.0}, 40.0, 28.0, 10.0, 58.0),
+        # a small read floor: (a), all the code plus the data held, is the larger
+        ({"DuckDB": 30.0, "Polars": 30.0}, {"DuckDB": 30.0}, 35.0, 40.0, 30.0, 100.0),
+    ],
+)
+def test_the_lower_bound_is_the_larger_of_code_plus_data_and_read_floor_plus_compute(
+    code: dict[str, float], read_code: dict[str, float], read_peak: float, data: float, compute: float, bound: float
+) -> None:
+    assert lower_bound(code, read_code, read_peak, data) == (compute, bound)
 
 
 @pytest.mark.parametrize(
