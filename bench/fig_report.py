@@ -332,6 +332,8 @@ def main() -> None:
     ap.add_argument("--bound", default="16MB", help="floor: DuckDB's memory limit")
     args = ap.parse_args()
     if args.mode == "floor":
+        if args.assets is None or args.as_of is None:
+            ap.error("floor needs --assets (a JSON list of asset ids) and --as-of (an ISO time with its offset)")
         assets = json.loads(args.assets.read_text())
         emit([], floor=floor(args.store, assets, args.as_of, args.intraday_days, args.bound))
     else:

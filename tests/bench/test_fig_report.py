@@ -8,12 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.bench.conftest import BENCH
 from tests.store.synth import staggered_store, utc
 
 from fig_report import _stack_code_mb, lower_bound
-
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-
 
 SP = "/v/lib/python3.11/site-packages/"
 
