@@ -148,3 +148,30 @@ def test_a_narrow_read_leaves_no_table_pages_cached(pack_db: Path, as_of: dateti
     for part in _FRAME_PARTS:
         assert got.__getattribute__(part).equals(want.__getattribute__(part)), part
         assert again.__getattribute__(part).equals(want.__getattribute__(part)), part
+
+
+@pytest.mark.parametrize(
+    ("bound", "failures", "want"),
+    [
+        ("32MB", 0, ["32MB"]),
+        ("32MB", 1, ["32MB", "128MB"]),
+        ("32MB", 2, ["32MB", "128MB", None]),
+        ("1.5GiB", 2, ["1.5GiB", "6GiB", None]),
+        ("100KB", 1, ["100KB", "400KB"]),
+    ],
+)
+def test_a_narrow_read_out_of_memory_tries_four_times_the_bound_then_duckdbs_own(
+    store_path: Path, bound: str, failures: int, want: list[str | None]
+) -> None:
+    seen: list[str] = []
+
+    def query(con: duckdb.DuckDBPyConnection) -> str:
+        seen.append(_limit(con))
+        if len(seen) <= failures:
+            raise duckdb.OutOfMemoryException("Out of Memory Error: test")
+        return "done"
+
+    with Store.open(store_path, read_only=True, memory_limit=bound) as store:
+        assert store._read("test", query, narrow=True) == "done"
+        assert _limit(store.con) == _duckdb_says(None)
+    assert seen == [_duckdb_says(size) for size in want]

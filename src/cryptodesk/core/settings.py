@@ -45,12 +45,14 @@ SETTINGS: tuple[SettingDoc, ...] = (
     ),
     SettingDoc(
         "store_memory_limit",
-        "128MB",
+        "32MB",
         "DuckDB memory limit of a read-only store connection's narrow reads (a report's or the dashboard's: named "
-        "assets over at most a day). It bounds the cache of pages they read, which DuckDB otherwise keeps up to 80% "
-        "of RAM (a report reading 100 assets out of 18M daily rows left 390 MiB of them). Wide reads (every asset, "
-        "a replay's period), and a narrow one that runs out of memory under it, run under DuckDB's own limit. "
-        "Empty: DuckDB's own for every read. Writes (imports, updates) keep their own limits.",
+        "assets over at most a day). It bounds the cache of pages they read, which DuckDB otherwise keeps up to "
+        "80% of RAM (a report reading 100 assets out of 18M daily rows left 390 MiB of them). A narrow read that "
+        "runs out of memory under it runs again under four times it (merging several sources' rows in SQL needs "
+        "more than reading one source's), then under DuckDB's own limit; wide reads (every asset, a replay's "
+        "period) run under DuckDB's own. Empty: DuckDB's own for every read. Writes (imports, updates) keep their "
+        "own limits.",
     ),
     SettingDoc("coingecko_api_key", None, "CoinGecko Demo key (sent as x-cg-demo-api-key)."),
     SettingDoc("coingecko_pro_api_key", None, "CoinGecko Pro key (switches to the Pro base URL, x-cg-pro-api-key)."),
@@ -90,7 +92,7 @@ class Settings(BaseModel):
     universe_size: int = Field(100, ge=1, le=100_000)
     universe_fresh_days: int = Field(7, ge=0, le=3660)
     intraday_days: int = Field(8, ge=1, le=3660)
-    store_memory_limit: str = Field("128MB", pattern=r"^(\s*|\s*\d+(\.\d+)?\s*([KMGT]i?B)\s*)$")
+    store_memory_limit: str = Field("32MB", pattern=r"^(\s*|\s*\d+(\.\d+)?\s*([KMGT]i?B)\s*)$")
     coingecko_api_key: SecretStr | None = None
     coingecko_pro_api_key: SecretStr | None = None
     coingecko_base_url: str = "https://api.coingecko.com/api/v3"

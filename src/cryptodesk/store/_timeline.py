@@ -36,6 +36,7 @@ from cryptodesk.store._frames import (
     liquidations_sql,
     merge_sql,
     points_sql,
+    read_daily,
     universe,
 )
 from cryptodesk.store._sql import conform, fetch
@@ -100,7 +101,6 @@ def load_timeline(
     params: dict[str, Any] = {"as_of": end}
     with_assets: dict[str, Any] = dict(params, assets=assets) if assets is not None else dict(params)
     sub_daily = dict(with_assets, since=since) if since is not None else with_assets
-    versioned = {**fr.DAILY_SCHEMA, **fr.VERSION_SCHEMA}
     global_versioned = {**fr.GLOBAL_DAILY_SCHEMA, **fr.VERSION_SCHEMA}
 
     def get(sql: str, schema: dict[str, pl.DataType], p: dict[str, Any]) -> pl.DataFrame:
@@ -108,7 +108,7 @@ def load_timeline(
 
     frames = fr.MarketFrames(
         as_of=end,
-        daily=get(daily_versions_sql(assets), versioned, with_assets),
+        daily=read_daily(con, assets, with_assets, merge=daily_versions_sql(assets), versions=True),
         intraday=get(intraday_sql(assets, since=since is not None), fr.INTRADAY_SCHEMA, sub_daily),
         points=get(points_sql(assets, since=since is not None), fr.POINTS_SCHEMA, sub_daily),
         global_daily=get(GLOBAL_VERSIONS_SQL, global_versioned, params),

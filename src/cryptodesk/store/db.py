@@ -43,6 +43,9 @@ __all__ = ["FileRecord", "IngestResult", "IngestSession", "Store"]
 
 _T = TypeVar("_T")
 
+RETRY_FACTOR = 4
+"""A narrow read that runs out of memory under a read-only store's bound tries this many times the bound next."""
+
 NARROW_SPAN = timedelta(days=1)
 """Reads of named assets over at most this long a period run under a read-only store's memory bound (see
 ``Store._read``); a day is the window a desk refreshing its story reads (``desk.replay.LiveReplay.HORIZON``)."""
@@ -68,9 +71,9 @@ class Store:
         self.path = path
         self.read_only = read_only
         self._lock = threading.RLock()
-        self._bound: str | None = None
-        """The memory limit of a read-only connection's narrow reads (an SQL literal), None for DuckDB's own (see
-        :meth:`_read`)."""
+        self._bounds: tuple[str, ...] = ()
+        """The memory limits a read-only connection's narrow reads try in turn (SQL literals: the bound, then
+        :data:`RETRY_FACTOR` times it), empty for DuckDB's own (see :meth:`_read`)."""
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
@@ -100,7 +103,7 @@ class Store:
             with store._translate("open"):
                 _set_utc(con)
                 if read_only and memory_limit and memory_limit.strip():
-                    store._bound = _size(memory_limit)
+                    store._bounds = (_size(memory_limit), _size(memory_limit, RETRY_FACTOR))
                 migrate(con, path=name, read_only=read_only)
         except BaseException:
             store.close()
@@ -145,21 +148,24 @@ class Store:
 
         On a bounded read-only connection (see :meth:`open`) a ``narrow`` read (named assets over at most
         :data:`NARROW_SPAN`: a report's or the dashboard's) runs with DuckDB's memory limit set to the bound, which
-        also drops the pages cached beyond it, and once more under DuckDB's own limit (80% of RAM) if it runs out of
-        memory there. Afterwards the table pages it left cached are dropped (DuckDB keeps them up to its limit: 89 MiB
-        after one report's frames of 25 assets, which scan every stored daily row), and the limit is DuckDB's own
-        again. Every other read (every asset, a replay's period, the health checks, an export) runs under DuckDB's
-        own limit: under a bound its hash tables spill (a ten-year replay's universes took 10.5 s instead of 5.9 s)
-        or it fails.
+        also drops the pages cached beyond it; if it runs out of memory there, once more under :data:`RETRY_FACTOR`
+        times the bound (a merge of several sources' rows in SQL needs more than reading one source's rows), and
+        then under DuckDB's own limit (80% of RAM). Afterwards the table pages it left cached are dropped (DuckDB
+        keeps them up to its limit: 89 MiB after one report's frames of 25 assets, which scan every stored daily
+        row), and the limit is DuckDB's own again. Every other read (every asset, a replay's period, the health
+        checks, an export) runs under DuckDB's own limit: under a bound its hash tables spill (a ten-year replay's
+        universes took 10.5 s instead of 5.9 s) or it fails.
         """
         with self._lock, self._translate(action):
-            if self._bound is None or not narrow:
+            if not self._bounds or not narrow:
                 return query(self.con)
-            run(self.con, f"SET memory_limit = {self._bound}")
             try:
-                return query(self.con)
-            except duckdb.OutOfMemoryException:
-                pass
+                for bound in self._bounds:
+                    run(self.con, f"SET memory_limit = {bound}")
+                    try:
+                        return query(self.con)
+                    except duckdb.OutOfMemoryException:
+                        _drop_cached_pages(self.con)
             finally:
                 _drop_cached_pages(self.con)
                 run(self.con, "RESET memory_limit")
@@ -331,15 +337,19 @@ def _set_utc(con: duckdb.DuckDBPyConnection) -> None:
         run(con, "SET TimeZone = 'UTC'")
 
 
-_SIZE = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B", re.IGNORECASE)
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*[KMGT]i?B", re.IGNORECASE)
 
 
-def _size(text: str) -> str:
-    """A memory size such as ``256MB`` as an SQL literal (ConfigError on anything else: it is inlined in SQL)."""
+def _size(text: str, times: int = 1) -> str:
+    """A memory size such as ``256MB`` (``times`` over) as an SQL literal (ConfigError on anything else: it is
+    inlined in SQL)."""
     value = text.strip()
-    if not _SIZE.fullmatch(value):
+    got = _SIZE.fullmatch(value)
+    if not got:
         raise ConfigError(f"memory_limit: expected a size such as 256MB, got {text!r}", parameter="memory_limit")
-    return f"'{value}'"
+    number = got.group(1)
+    scaled = number if times == 1 else f"{float(number) * times:g}"
+    return f"'{scaled}{value[got.end(1) :].strip()}'"
 
 
 def _open_error(path: str, error: duckdb.Error) -> StoreError:
