@@ -11,6 +11,7 @@ import gc
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from polars.testing import assert_frame_equal
@@ -25,6 +26,7 @@ from cryptodesk.core.settings import load_settings
 from cryptodesk.desk import Desk
 from cryptodesk.desk.replay import Moment, gc_paused, replay, replay_events
 from cryptodesk.events.base import DetectParams, detect
+from cryptodesk.store.db import Store
 
 FRAME_NAMES = ("daily", "intraday", "points", "global_daily", "global_points", "calendar", "liquidations", "coverage")
 NY = "America/New_York"
@@ -149,6 +151,29 @@ def test_desk_moments_one_at_a_time_equal_the_direct_path(pack_desk: Desk) -> No
     moments += [base + timedelta(days=1, hours=3), datetime(2022, 11, 9, 17, 30, tzinfo=UTC), base]
     for moment in moments:
         _same_moment(pack_desk.moment(moment, tz=NY), pack_desk, NY)
+
+
+def test_a_new_desk_keeps_its_first_moment_for_the_timeline(pack_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A desk whose store is not open yet: the first moment opens it and is still the start of the day's timeline
+    (the second moment reads the timeline, the third reads nothing), with the direct path's results."""
+    calls: list[str] = []
+    for name in ("frames", "timeline"):
+        real = getattr(Store, name)
+
+        def spy(self: Store, *args: object, _real: Any = real, _name: str = name, **kwargs: object) -> Any:
+            calls.append(_name)
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(Store, name, spy)
+    base = datetime(2023, 1, 18, 17, 30, tzinfo=UTC)
+    seen: list[list[str]] = []
+    with Desk(load_settings({"db": pack_db}, env={})) as desk:
+        for minutes in (0, 5, 10):
+            calls.clear()
+            got = desk.moment(base + timedelta(minutes=minutes), tz="UTC")
+            seen.append(list(calls))
+            _same_moment(got, desk, "UTC")
+    assert seen == [["frames"], ["timeline"], []]
 
 
 def test_a_write_through_the_desk_drops_its_timeline(staggered_desk: Desk, tmp_path: Path) -> None:

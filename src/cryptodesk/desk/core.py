@@ -90,7 +90,8 @@ class Desk:
             self._live = None  # what it holds may change
         if self._store is not None and (self._read_only is False or not write):
             return self._store
-        self.close()
+        if self._store is not None:  # a read-only store reopened for writing (``write`` dropped the timeline)
+            self.close()
         path = Path(self.settings.db)
         if not write and not path.exists():
             raise NoDataError(

@@ -28,6 +28,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from multiprocessing import get_context
 
 from cryptodesk.analytics.asof import analyze
@@ -68,13 +69,29 @@ class _Replay:
         self.start, self.end, self.assets = start, end, frozenset(assets)
         self.registry = desk.hub.detectors
         self.timeline = replace(timeline, frames=replace(timeline.frames, assets=desk.describe(timeline.frames)))
-        self.book = SeriesBook(self.timeline)
-        self.analyses = AnalysisReplay(self.book)
-        self.series = ReplayedSeries(self.book)
-        self.prefilter = Prefilter(
-            lambda asset: (h.sigma, h.first) if (h := self.analyses.history(asset)) is not None else None
-        )
         self._light: MarketFrames | None = None
+
+    # The per-asset series and histories are built on first use: a direct moment (the live desk's second one)
+    # reads only the timeline, so its cut frames and analysis are not held beside them.
+    @cached_property
+    def book(self) -> SeriesBook:
+        """The timeline's rows per asset, and where its moments are settled."""
+        return SeriesBook(self.timeline)
+
+    @cached_property
+    def analyses(self) -> AnalysisReplay:
+        """The analysis at any settled moment, from the book's histories."""
+        return AnalysisReplay(self.book)
+
+    @cached_property
+    def series(self) -> ReplayedSeries:
+        """The detectors' series at any settled moment, as prefixes of the book's."""
+        return ReplayedSeries(self.book)
+
+    @cached_property
+    def prefilter(self) -> Prefilter:
+        """Which assets a day's detectors can skip, from the histories' σ distances."""
+        return Prefilter(lambda asset: (h.sigma, h.first) if (h := self.analyses.history(asset)) is not None else None)
 
     def covers(self, moment: datetime, universe: list[str]) -> bool:
         """Whether ``moment`` and ``universe`` are inside this timeline."""
@@ -90,7 +107,7 @@ class _Replay:
         """
         full = complete or self.registry.needs_complete_analysis()
         frames = self.timeline.at(moment, universe)
-        settled = self.book.settled(moment) and not direct
+        settled = not direct and self.book.settled(moment)
         if settled:
             analysis = self.analyses.analysis_at(frames, tz=tz, market=full, sub_daily=full)
             source = self.series.at(moment, universe)
