@@ -214,7 +214,16 @@ def machine() -> dict[str, Any]:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], check=False, capture_output=True, text=True, cwd=ROOT
-    ).stdout
+    ).stdout.strip()
+    changed = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results*"],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout.strip()
+    if commit and changed:
+        commit += "+uncommitted changes"  # the figures are not of that commit's code alone
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "cpu": cpu,
@@ -227,7 +236,7 @@ def machine() -> dict[str, Any]:
         "numpy": numpy.__version__,
         "pandas": pandas.__version__,
         "talib": talib.__version__,
-        "commit": commit.strip(),
+        "commit": commit,
     }
 
 

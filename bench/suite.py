@@ -39,7 +39,7 @@ class Plan:
         return DATA / "stores" / f"{self.daily}_{self.intraday}.duckdb"
 
 
-FULL = Plan(daily="M", intraday="I", small="S", large="M2", runs=3, import_runs=2, sample=6)
+FULL = Plan(daily="M", intraday="I", small="S", large="M2", runs=3, import_runs=3, sample=6)
 QUICK = Plan(daily="QM", intraday="QI", small="QS", large=None, runs=2, import_runs=1, sample=3)
 
 

@@ -140,6 +140,21 @@ def _raw(rows: list[tuple[str, int, float | None, float | None, float | None]]) 
             [("a", 3, 1.0, None, None), ("b", 1, 2.0, None, None), ("b", 2, 4.0, None, None)],
             id="sorted by asset and date",
         ),
+        pytest.param(
+            [
+                ("b", 1, 1.0, None, None),
+                ("B", 2, 2.0, None, None),
+                ("aa", 1, 3.0, None, None),
+                ("a", 9, 4.0, None, None),
+            ],
+            [
+                ("B", 2, 2.0, None, None),
+                ("a", 9, 4.0, None, None),
+                ("aa", 1, 3.0, None, None),
+                ("b", 1, 1.0, None, None),
+            ],
+            id="asset ids in their string order",
+        ),
         pytest.param([("a", 1, 1.0, None, None), ("a", 1, 2.0, None, None)], None, id="two rows of a key"),
         pytest.param([("a", 1, None, None, None), ("a", 1, 2.0, 3.0, 1.0)], None, id="two rows, one without close"),
     ],
@@ -158,3 +173,31 @@ def test_single_rows_cases(
     assert versioned is not None
     assert versioned.get_column("valid_from").to_list() == got.get_column("available_at").to_list()
     assert versioned.get_column("valid_to").null_count() == versioned.height
+
+
+@pytest.mark.parametrize(
+    "days",
+    [
+        pytest.param([date(1969, 12, 31), date(1970, 1, 1), date(1901, 5, 2)], id="around the epoch"),
+        pytest.param([date(2024, 3, 2), date(2024, 3, 1), date(1999, 12, 31), date(2100, 1, 1)], id="out of order"),
+    ],
+)
+def test_single_rows_order_dates_of_any_era(days: list[date]) -> None:
+    raw = pl.DataFrame(
+        {
+            "asset_id": ["z", "a"] * len(days),
+            "date": [d for d in days for _ in range(2)],
+            "close": [1.0] * (2 * len(days)),
+        }
+    ).with_columns(
+        pl.lit(None, pl.Float64).alias("high"),
+        pl.lit(None, pl.Float64).alias("low"),
+        pl.lit(1.0).alias("volume"),
+        pl.lit(None, pl.Float64).alias("market_cap"),
+        pl.lit("src").alias("source"),
+        pl.lit(utc(2100, 1, 2)).alias("available_at"),
+    )
+    got = single_rows(conform(raw, fr.DAILY_SCHEMA), versions=False)
+    assert got is not None
+    want = sorted((a, d) for a, d in zip(raw.get_column("asset_id"), raw.get_column("date"), strict=True))
+    assert list(zip(got.get_column("asset_id"), got.get_column("date"), strict=True)) == want

@@ -147,21 +147,34 @@ def single_rows(raw: pl.DataFrame, *, versions: bool) -> pl.DataFrame | None:
     """``raw`` (rows of :func:`unmerged_sql`) as merged daily rows, sorted by (asset_id, date), when no key has two
     rows; None when one does (the rows must then be merged).
 
-    With ``versions`` each row gets ``valid_from`` (its ``available_at``) and ``valid_to`` (null).
+    With ``versions`` each row gets ``valid_from`` (its ``available_at``) and ``valid_to`` (null). The rows are
+    ordered through one integer key per row (the asset's rank among the frame's asset ids, then the date), which
+    also finds a key with two rows, and gathered once, filtered, into the result: sorting the whole frame and then
+    filtering it copied it twice, and Polars' sort of a frame peaks at three times it (a report's read held 60 MiB
+    more for its 21 MiB of rows).
     """
-    rows = raw.sort("asset_id", "date")
-    if rows.height > 1:
-        same = (pl.col("asset_id") == pl.col("asset_id").shift(1)) & (pl.col("date") == pl.col("date").shift(1))
-        if rows.select(same.any()).item():
-            return None
+    key = _row_keys(raw)
+    order = key.arg_sort()
+    ordered = key.gather(order)
+    if raw.height > 1 and (ordered.slice(1) == ordered.slice(0, raw.height - 1)).any():
+        return None
+    order = order.filter(raw.get_column("close").gather(order).is_not_null())
     both = pl.col("high").is_not_null() & pl.col("low").is_not_null()
-    merged = rows.filter(pl.col("close").is_not_null()).with_columns(
+    merged = raw.select(pl.all().gather(order)).with_columns(
         pl.when(both).then(pl.col("high")).alias("high"), pl.when(both).then(pl.col("low")).alias("low")
     )
     if not versions:
         return conform(merged, fr.DAILY_SCHEMA)
     extra = [pl.col("available_at").alias("valid_from"), pl.lit(None).alias("valid_to")]
     return conform(merged.with_columns(extra), {**fr.DAILY_SCHEMA, **fr.VERSION_SCHEMA})
+
+
+def _row_keys(raw: pl.DataFrame) -> pl.Series:
+    """Each row's (asset_id, date) as one Int64 that sorts as the pair: the asset's rank among the sorted distinct
+    ids in the high 32 bits, the date's day number (offset to be non-negative) in the low ones."""
+    ids = raw.get_column("asset_id")
+    rank = ids.cast(pl.Enum(ids.unique().sort().to_list())).to_physical().cast(pl.Int64)
+    return rank * (1 << 32) + (raw.get_column("date").cast(pl.Int32).cast(pl.Int64) + (1 << 31))
 
 
 def read_daily(
