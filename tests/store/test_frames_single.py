@@ -201,3 +201,66 @@ def test_single_rows_order_dates_of_any_era(days: list[date]) -> None:
     assert got is not None
     want = sorted((a, d) for a, d in zip(raw.get_column("asset_id"), raw.get_column("date"), strict=True))
     assert list(zip(got.get_column("asset_id"), got.get_column("date"), strict=True)) == want
+
+
+def _marked(assets: list[str] | None, *, versions: bool) -> str:
+    """The SQL merge with every row's source replaced by ``sql``, to see which path a read took."""
+    merge = daily_versions_sql(assets) if versions else daily_sql(assets)
+    return f"SELECT * REPLACE ('sql' AS source) FROM ({merge})"
+
+
+@pytest.mark.parametrize("versions", [False, True])
+@pytest.mark.parametrize(
+    ("several", "assets", "in_sql"),
+    [
+        pytest.param(set(), None, False, id="nothing known: every asset unmerged"),
+        pytest.param({"alpha"}, None, True, id="every asset includes a known one"),
+        pytest.param({"alpha"}, ["alpha"], True, id="the known asset"),
+        pytest.param({"alpha"}, ["beta", "alpha"], True, id="a list with the known asset"),
+        pytest.param({"alpha"}, ["beta", "delta"], False, id="other assets"),
+        pytest.param({"zeta"}, ["gamma"], False, id="an asset this store does not hold"),
+    ],
+)
+def test_assets_known_to_have_several_rows_are_merged_in_sql_at_once(
+    one_source: Store, several: set[str], assets: list[str] | None, in_sql: bool, versions: bool
+) -> None:
+    """Every key of this store has one row, so only a read sent to the merge by ``several`` runs it."""
+    as_of = utc(2024, 4, 15, 18, 30)
+    params: dict[str, Any] = {"as_of": as_of} if assets is None else {"as_of": as_of, "assets": assets}
+    known = set(several)
+    got = read_daily(
+        one_source.con, assets, params, merge=_marked(assets, versions=versions), versions=versions, several=known
+    )
+    want = _sql_merge(one_source, as_of, assets, versions=versions)
+    assert set(got.get_column("source").to_list()) == ({"sql"} if in_sql else set(want.get_column("source")))
+    assert_frame_equal(got.drop("source"), want.drop("source"), check_exact=True)
+    assert known == several, "a read that found no key with several rows adds nothing"
+
+
+@pytest.mark.parametrize("versions", [False, True])
+def test_a_read_that_finds_keys_with_several_rows_remembers_their_assets(staggered: Store, versions: bool) -> None:
+    params: dict[str, Any] = {"as_of": utc(2023, 1, 20, 12)}
+    known: set[str] = set()
+    first = read_daily(
+        staggered.con, None, params, merge=_marked(None, versions=versions), versions=versions, several=known
+    )
+    assert known == {"bitcoin"}, "ether has one daily row a day"
+    assert set(first.get_column("source")) == {"sql"}
+    ether = {**params, "assets": ["ethereum"]}
+    alone = read_daily(staggered.con, ["ethereum"], ether, merge="SELECT 1", versions=versions, several=known)
+    assert alone.height > 0
+    assert set(alone.get_column("source")) == {"coingecko"}
+
+
+def test_the_store_remembers_until_its_next_write(staggered: Store) -> None:
+    as_of = utc(2023, 1, 20, 12)
+    before = staggered.frames(as_of)
+    assert staggered._several == {"bitcoin"}
+    again = staggered.frames(as_of)
+    assert_frame_equal(again.daily, before.daily, check_exact=True)
+    staggered.timeline(utc(2023, 1, 10), as_of)
+    assert staggered._several == {"bitcoin"}
+    staggered.ingest([batch("snapshots", [snap("solana", utc(2023, 1, 5), 10.0)])], kind="import", files=[])
+    assert staggered._several == set()
+    assert staggered.frames(as_of, assets=["solana"]).daily.height == 1
+    assert staggered._several == set()

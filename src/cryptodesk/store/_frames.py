@@ -177,6 +177,12 @@ def _row_keys(raw: pl.DataFrame) -> pl.Series:
     return rank * (1 << 32) + (raw.get_column("date").cast(pl.Int32).cast(pl.Int64) + (1 << 31))
 
 
+def several_rows(raw: pl.DataFrame) -> set[str]:
+    """The assets of ``raw`` (unmerged daily rows) with a date that has more than one row."""
+    twice = raw.filter(pl.struct("asset_id", "date").is_duplicated())
+    return {str(a) for a in twice.get_column("asset_id").unique().to_list()}
+
+
 def read_daily(
     con: duckdb.DuckDBPyConnection,
     assets: list[str] | None,
@@ -184,12 +190,26 @@ def read_daily(
     *,
     merge: str,
     versions: bool,
+    several: set[str] | None = None,
 ) -> pl.DataFrame:
     """The merged daily rows of ``assets`` known at ``$as_of``: the stored rows when every key has one (see the
-    comment above), else the result of ``merge`` (the SQL of the merge, with the same parameters)."""
+    comment above), else the result of ``merge`` (the SQL of the merge, with the same parameters).
+
+    ``several`` holds assets known to have keys with several rows: a read of any of them (or of every asset, when
+    it is not empty) runs ``merge`` without reading the rows unmerged first; a read that finds such keys adds their
+    assets to it. Both paths give the same rows, so a stale ``several`` costs time, never correctness.
+    """
     schema = {**fr.DAILY_SCHEMA, **fr.VERSION_SCHEMA} if versions else fr.DAILY_SCHEMA
-    rows = single_rows(fetch(con, unmerged_sql(assets), params), versions=versions)
-    return rows if rows is not None else conform(fetch(con, merge, params), schema)
+    known = several if several is not None else set()
+    if known and (assets is None or not known.isdisjoint(assets)):
+        return conform(fetch(con, merge, params), schema)
+    raw = fetch(con, unmerged_sql(assets), params)
+    rows = single_rows(raw, versions=versions)
+    if rows is not None:
+        return rows
+    known.update(several_rows(raw))
+    del raw
+    return conform(fetch(con, merge, params), schema)
 
 
 def intraday_sql(assets: list[str] | None, *, since: bool = False) -> str:
@@ -283,11 +303,17 @@ def universe(con: duckdb.DuckDBPyConnection, as_of: datetime, *, top_n: int, fre
 
 
 def load_frames(
-    con: duckdb.DuckDBPyConnection, as_of: datetime, assets: list[str] | None, *, intraday_days: int | None = None
+    con: duckdb.DuckDBPyConnection,
+    as_of: datetime,
+    assets: list[str] | None,
+    *,
+    intraday_days: int | None = None,
+    several: set[str] | None = None,
 ) -> fr.MarketFrames:
     """Run every frame query for ``as_of`` and conform the results to the MarketFrames schemas.
 
-    With ``intraday_days``, candles and price points are read from ``as_of - intraday_days`` on only.
+    With ``intraday_days``, candles and price points are read from ``as_of - intraday_days`` on only. ``several``:
+    see :func:`read_daily`.
     """
     params: dict[str, Any] = {"as_of": as_of}
     with_assets: dict[str, Any] = dict(params, assets=assets) if assets is not None else params
@@ -299,7 +325,7 @@ def load_frames(
 
     return fr.MarketFrames(
         as_of=as_of,
-        daily=read_daily(con, assets, with_assets, merge=daily_sql(assets), versions=False),
+        daily=read_daily(con, assets, with_assets, merge=daily_sql(assets), versions=False, several=several),
         intraday=get(intraday_sql(assets, since=since is not None), fr.INTRADAY_SCHEMA, sub_daily),
         points=get(points_sql(assets, since=since is not None), fr.POINTS_SCHEMA, sub_daily),
         global_daily=get(GLOBAL_DAILY_SQL, fr.GLOBAL_DAILY_SCHEMA, params),

@@ -95,8 +95,12 @@ def load_timeline(
     assets: list[str] | None,
     *,
     intraday_days: int | None,
+    several: set[str] | None = None,
 ) -> fr.MarketTimeline:
-    """Everything known at ``end`` about ``assets``, versioned so it can be cut at any moment from ``start`` on."""
+    """Everything known at ``end`` about ``assets``, versioned so it can be cut at any moment from ``start`` on.
+
+    ``several``: see :func:`_frames.read_daily`.
+    """
     since = None if intraday_days is None else start - timedelta(days=intraday_days)
     params: dict[str, Any] = {"as_of": end}
     with_assets: dict[str, Any] = dict(params, assets=assets) if assets is not None else dict(params)
@@ -108,7 +112,7 @@ def load_timeline(
 
     frames = fr.MarketFrames(
         as_of=end,
-        daily=read_daily(con, assets, with_assets, merge=daily_versions_sql(assets), versions=True),
+        daily=read_daily(con, assets, with_assets, merge=daily_versions_sql(assets), versions=True, several=several),
         intraday=get(intraday_sql(assets, since=since is not None), fr.INTRADAY_SCHEMA, sub_daily),
         points=get(points_sql(assets, since=since is not None), fr.POINTS_SCHEMA, sub_daily),
         global_daily=get(GLOBAL_VERSIONS_SQL, global_versioned, params),

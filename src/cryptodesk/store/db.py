@@ -74,6 +74,9 @@ class Store:
         self._bounds: tuple[str, ...] = ()
         """The memory limits a read-only connection's narrow reads try in turn (SQL literals: the bound, then
         :data:`RETRY_FACTOR` times it), empty for DuckDB's own (see :meth:`_read`)."""
+        self._several: set[str] = set()
+        """Assets found to have a daily key with several source rows, so their reads merge in SQL at once (see
+        ``_frames.read_daily``); emptied by every write."""
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
@@ -206,6 +209,7 @@ class Store:
             raise StoreError(f"{self.path}: the store is open read-only; cannot ingest")
         with self._lock, self._translate("ingest"):
             con = self.con
+            self._several.clear()
             con.begin()
             session = IngestSession(con, kind=kind)
             try:
@@ -216,6 +220,7 @@ class Store:
                         con.rollback()
                 with contextlib.suppress(duckdb.Error):
                     session.restore()
+                self._several.clear()
 
     def record_coverage(self, exchange: str, feed: str, start: datetime, end: datetime | None = None) -> None:
         """Record that ``feed`` of ``exchange`` was connected from ``start`` to ``end`` (None = still connected).
@@ -249,7 +254,7 @@ class Store:
         moment = _aware(as_of, "as_of")
         return self._read(
             "reading frames",
-            lambda con: load_frames(con, moment, assets, intraday_days=intraday_days),
+            lambda con: load_frames(con, moment, assets, intraday_days=intraday_days, several=self._several),
             narrow=assets is not None,
         )
 
@@ -266,7 +271,7 @@ class Store:
             raise ConfigError("timeline: end must not be before start", parameter="end")
         return self._read(
             "reading the timeline",
-            lambda con: load_timeline(con, first, last, assets, intraday_days=intraday_days),
+            lambda con: load_timeline(con, first, last, assets, intraday_days=intraday_days, several=self._several),
             narrow=assets is not None and last - first <= NARROW_SPAN,
         )
 
