@@ -125,14 +125,21 @@ def _series_of(frame: pl.DataFrame, intervals: list[tuple[int, int]]) -> dict[st
     rows = np.flatnonzero(frame.get_column("valid_to").is_null().to_numpy())
     if len(rows) != len(starts) or not bool(((rows >= starts) & (rows <= ends)).all()):
         raise ValueError("timeline: every (asset, date) must have exactly one current version")
-    first_vf, final_vf = vf[starts], vf[ends]
-    # A key first known at its first version and replaced at its last: unsettled in between.
-    replaced = first_vf < final_vf
-    intervals.extend(zip(first_vf[replaced].tolist(), final_vf[replaced].tolist(), strict=True))
-    days = day[rows].astype(np.int64)
-    cols = {c: _floats(frame, c, rows) for c in ("close", "high", "low", "volume", "market_cap")}
-    sources = shared_strings(frame.get_column("source").gather(rows))
-    asset_of = np.cumsum(new_asset)[rows]  # each current row's asset, numbered in order
+    # Every key with one version (nearly every store): the current rows are all the rows, and the arrays are the
+    # frame's own columns (views where a column has no nulls) instead of gathered copies.
+    every = len(rows) == n
+    if every:
+        final_vf = vf
+    else:
+        first_vf, final_vf = vf[starts], vf[ends]
+        # A key first known at its first version and replaced at its last: unsettled in between.
+        replaced = first_vf < final_vf
+        intervals.extend(zip(first_vf[replaced].tolist(), final_vf[replaced].tolist(), strict=True))
+    days = (day if every else day[rows]).astype(np.int64)
+    cols = {c: _floats(frame, c, None if every else rows) for c in ("close", "high", "low", "volume", "market_cap")}
+    source = frame.get_column("source")
+    sources = shared_strings(source if every else source.gather(rows))
+    asset_of = np.cumsum(new_asset) if every else np.cumsum(new_asset)[rows]  # each current row's asset, in order
     bounds = [*np.flatnonzero(np.diff(asset_of, prepend=-1)).tolist(), len(rows)]
     names = ids.gather(rows[bounds[:-1]]).to_list()
     out: dict[str, BookSeries] = {}
@@ -151,17 +158,18 @@ def _series_of(frame: pl.DataFrame, intervals: list[tuple[int, int]]) -> dict[st
             volume=cols["volume"][a:b],
             market_cap=cols["market_cap"][a:b],
             source=sources[a:b],
-            known=np.maximum.accumulate(v),
+            known=v if bool((v[1:] >= v[:-1]).all()) else np.maximum.accumulate(v),
         )
     return out
 
 
-def _floats(df: pl.DataFrame, column: str, rows: IntArray) -> FloatArray:
-    """``column`` at ``rows`` as float64, NaN where null (NaN throughout when the frame has no such column)."""
+def _floats(df: pl.DataFrame, column: str, rows: IntArray | None) -> FloatArray:
+    """``column`` at ``rows`` (None: every row) as float64, NaN where null (NaN throughout when the frame has no such
+    column). Every row of a column without nulls is a read-only view of the frame's memory, not a copy."""
     if column not in df.columns:
-        return np.full(len(rows), np.nan)
+        return np.full(df.height if rows is None else len(rows), np.nan)
     values = df.get_column(column).cast(pl.Float64).to_numpy()  # nulls are NaN
-    return np.asarray(values[rows], dtype=np.float64)
+    return np.asarray(values if rows is None else values[rows], dtype=np.float64)
 
 
 def _merge(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
