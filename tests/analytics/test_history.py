@@ -259,6 +259,45 @@ def test_book_reads_backfilled_and_replaced_versions_as_plain_polars_does() -> N
     assert _check_book(timeline, hours) == 7 * 2 + 6 * 2  # half-hours in bitcoin's 02:00-09:00 and ether's 00:00-06:00
 
 
+def test_a_book_of_one_version_per_row_views_the_timeline_and_reads_a_backfill() -> None:
+    """Every row with one version (the book's views of the timeline's columns): bitcoin's Jan 2 first known on Jan 4
+    at 09:00, after Jan 3 (known Jan 4 00:00): unsettled from then until 09:00; ether's rows arrive in order."""
+
+    def ts(day: int, hour: int) -> datetime:
+        return datetime(2024, 1, day, hour, tzinfo=UTC)
+
+    rows = [("bitcoin", d, 100.0 + d, ts(4, 9) if d == 2 else ts(d + 1, 0)) for d in range(1, 11)]
+    rows += [("ethereum", d, 10.0 + d, ts(d + 1, 0)) for d in range(1, 11)]
+    daily = pl.DataFrame(
+        {
+            "asset_id": [r[0] for r in rows],
+            "date": [date(2024, 1, r[1]) for r in rows],
+            "close": [r[2] for r in rows],
+            "high": [r[2] + 1 for r in rows],
+            "low": [None if r[1] == 5 else r[2] - 1 for r in rows],
+            "volume": [5.0 for _ in rows],
+            "market_cap": [r[2] * 1e6 for r in rows],
+            "source": ["coingecko" for _ in rows],
+            "available_at": [r[3] for r in rows],
+            "valid_from": [r[3] for r in rows],
+            "valid_to": [None for _ in rows],
+        },
+        schema_overrides={"available_at": UTC_TS, "valid_from": UTC_TS, "valid_to": UTC_TS},
+    )
+    start, end = ts(2, 0), ts(12, 0)
+    timeline = MarketTimeline(start, end, replace(MarketFrames.empty(end), daily=daily))
+    hours = [start + timedelta(minutes=30 * k) for k in range(10 * 48)]
+    assert _check_book(timeline, hours) == 18  # half-hours from Jan 4 00:00 to 09:00
+    book = SeriesBook(timeline)
+    for asset in ("bitcoin", "ethereum"):
+        got = book.assets[asset]
+        for column in ("close", "high", "volume", "market_cap"):  # no nulls: the timeline's memory, not a copy
+            assert not getattr(got, column).flags.writeable, (asset, column)
+        assert got.low.flags.writeable, "a column with nulls is converted (NaN), so it is the book's own"
+    assert not book.assets["ethereum"].known.flags.writeable, "valid_from never decreases: it is its own maximum"
+    assert book.assets["bitcoin"].known.flags.writeable, "a backfill: the running maximum is computed"
+
+
 @pytest.mark.parametrize("index", [True, False], ids=["index", "summed"])
 def test_the_market_state_is_summed_again_exactly_when_the_cut_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, index: bool

@@ -165,7 +165,8 @@ def _series_of(frame: pl.DataFrame, intervals: list[tuple[int, int]]) -> dict[st
 
 def _floats(df: pl.DataFrame, column: str, rows: IntArray | None) -> FloatArray:
     """``column`` at ``rows`` (None: every row) as float64, NaN where null (NaN throughout when the frame has no such
-    column). Every row of a column without nulls is a read-only view of the frame's memory, not a copy."""
+    column). Every row of a one-chunk column without nulls is a read-only view of the frame's memory, not a copy;
+    the others are converted into arrays of their own."""
     if column not in df.columns:
         return np.full(df.height if rows is None else len(rows), np.nan)
     values = df.get_column(column).cast(pl.Float64).to_numpy()  # nulls are NaN

@@ -134,6 +134,9 @@ def daily_sql(assets: list[str] | None) -> str:
 # 32 MB DuckDB memory limit, where the SQL merge's hash aggregations took 0.81 s and needed 128 MB. A versioned read
 # (``_timeline``) gets each single row as its only version: valid from its ``available_at``, still current, which is
 # what ``_timeline.daily_versions_sql`` gives such a key. tests/store/test_frames_single.py checks both paths agree.
+# A store of several sources per key (the data pack) would scan twice on every read: the assets found with such keys
+# are remembered (``read_daily``'s ``several``, kept by the Store until its next ingest), and a later read that
+# includes one of them merges in SQL at once.
 
 _COLUMNS = ", ".join(fr.DAILY_SCHEMA)
 

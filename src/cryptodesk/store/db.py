@@ -76,7 +76,7 @@ class Store:
         :data:`RETRY_FACTOR` times it), empty for DuckDB's own (see :meth:`_read`)."""
         self._several: set[str] = set()
         """Assets found to have a daily key with several source rows, so their reads merge in SQL at once (see
-        ``_frames.read_daily``); emptied by every write."""
+        ``_frames.read_daily``); emptied by every ingest (the only writes of daily rows)."""
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
