@@ -328,9 +328,11 @@ def daily_cadence(series: DailySeries) -> bool:
     A weekly series (CoinMarketCap's top 10) must not be read as daily: its "1-day"
     move is a week's, and one weekly bar would make the same news seven days running.
     """
-    if series.whole is not None:
-        flags = series.derived_index(("cadence", CADENCE_BARS), lambda w: k.daily_cadence_flags(w.days, CADENCE_BARS))
-        return bool(flags[-1])
+    if series.whole is not None:  # the whole series' flags, kept as booleans (a byte a bar, not eight)
+        flags: BoolArray = series.whole.value(
+            ("cadence", CADENCE_BARS), lambda w: k.daily_cadence_flags(w.days, CADENCE_BARS) == 1
+        )
+        return bool(flags[len(series) - 1])
     tail = series.days[-(CADENCE_BARS + 1) :]
     if len(tail) < 2:
         return True

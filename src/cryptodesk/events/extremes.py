@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 import numpy as np
+import numpy.typing as npt
 
 from cryptodesk.analytics import kernels as k
 from cryptodesk.analytics.types import Analysis
@@ -40,6 +41,7 @@ def since(values: FloatArray, dates: Sequence[date], high: bool) -> date | None:
 
 
 _METRICS: dict[str, str] = {"close": "close", "day_high": "high", "day_low": "low"}
+Int32Array = npt.NDArray[np.int32]
 """Metric name -> DailySeries field."""
 
 
@@ -56,10 +58,7 @@ def _since(series: DailySeries, metric: str, values: FloatArray, high: bool) -> 
     """:func:`since` of the latest bar; a replay's prefix reads it from the whole series' reach indices."""
     if series.whole is None:
         return since(values, series.dates, high)
-    field = _METRICS[metric]
-    mode = "max" if high else "min"
-    reach = series.derived_index(("extreme_since", field, mode), _reach(field, mode))
-    j = int(reach[-1])
+    j = int(_replayed_reach(series, _METRICS[metric], "max" if high else "min")[len(series) - 1])
     return series.dates[j] if j >= 0 else None
 
 
@@ -136,11 +135,19 @@ def extreme_rows(series: DailySeries, min_days: int) -> BoolArray:
         field = _METRICS[metric]
         for high in directions:
             mode = "max" if high else "min"
-            reach = series.derived_index(("extreme_since", field, mode), _reach(field, mode))
+            reach = _reach(field, mode)(series) if series.whole is None else _replayed_reach(series, field, mode)[:n]
             gap = np.where(reach >= 0, days - days[np.maximum(reach, 0)], span)
             out |= gap >= min_days
     out[0] = False
     return out
+
+
+def _replayed_reach(series: DailySeries, field: str, mode: str) -> Int32Array:
+    """The "since" indices of the full series ``series`` is a prefix of (computed once, kept as int32: half the
+    memory of a whole ten-year series' int64 indices, which never exceed its length)."""
+    assert series.whole is not None
+    kernel = _reach(field, mode)
+    return series.whole.value(("extreme_since", field, mode), lambda w: kernel(w).astype(np.int32))
 
 
 def _reach(field: str, mode: str) -> Callable[[DailySeries], IntArray]:

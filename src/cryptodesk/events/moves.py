@@ -43,8 +43,7 @@ def daily_sigma(series: DailySeries, window: int) -> tuple[float, int] | None:
         sigma, count = k.log_return_sigma(series.days, series.close, window, [n - 1])
         s, c = float(sigma[0]), int(count[0])
     else:
-        sigmas, counts = _replayed_sigmas(series, window)
-        s, c = float(sigmas[-1]), int(counts[-1])
+        s, c = _replayed_sigma_at(series, window, n - 1)
     if c < max(2, window // 2):
         return None
     return s, c
@@ -59,11 +58,36 @@ def _sigmas(series: DailySeries, window: int) -> tuple[FloatArray, IntArray]:
     return sigma, count
 
 
-def _replayed_sigmas(series: DailySeries, window: int) -> tuple[FloatArray, IntArray]:
-    """:func:`_sigmas` of the full series ``series`` is a prefix of, cut to its length (computed once)."""
+def _sigma_rows(series: DailySeries, window: int) -> tuple[int, FloatArray, IntArray]:
+    """σ and return counts of a replay's full series from its ``first_row`` on only, and that row (a live day's
+    series reads its last few bars of ten years: the earlier ones are never computed, so they are not kept)."""
+    n = len(series)
+    first = min(series.first_row, n)
+    sigma, count = k.log_return_sigma(series.days, series.close, window, np.arange(first, n))
+    return first, sigma, count
+
+
+def _replayed_rows(series: DailySeries, window: int) -> tuple[int, FloatArray, IntArray]:
+    """:func:`_sigma_rows` of the full series ``series`` is a prefix of (computed once)."""
     assert series.whole is not None
-    sigma, count = series.whole.value(("move_sigmas", window), lambda w: _sigmas(w, window))
-    return sigma[: len(series)], count[: len(series)]
+    return series.whole.value(("move_sigmas", window), lambda w: _sigma_rows(w, window))
+
+
+def _replayed_sigma_at(series: DailySeries, window: int, i: int) -> tuple[float, int]:
+    """Bar ``i``'s σ and return count from the full series ``series`` is a prefix of (NaN and 0 before its first
+    row, as :func:`_sigmas`)."""
+    first, sigma, count = _replayed_rows(series, window)
+    return (float(sigma[i - first]), int(count[i - first])) if i >= first else (math.nan, 0)
+
+
+def _replayed_sigmas(series: DailySeries, window: int) -> tuple[FloatArray, IntArray]:
+    """:func:`_sigmas` of the full series ``series`` is a prefix of, cut to its length."""
+    first, tail_sigma, tail_count = _replayed_rows(series, window)
+    n = len(series)
+    sigma, count = np.full(n, np.nan), np.zeros(n, np.int64)
+    if n > first:
+        sigma[first:], count[first:] = tail_sigma[: n - first], tail_count[: n - first]
+    return sigma, count
 
 
 def move_event(
