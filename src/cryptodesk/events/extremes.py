@@ -41,8 +41,9 @@ def since(values: FloatArray, dates: Sequence[date], high: bool) -> date | None:
 
 
 _METRICS: dict[str, str] = {"close": "close", "day_high": "high", "day_low": "low"}
-Int32Array = npt.NDArray[np.int32]
 """Metric name -> DailySeries field."""
+
+Int32Array = npt.NDArray[np.int32]
 
 
 def _fields(series: DailySeries) -> list[tuple[str, FloatArray, tuple[bool, ...]]]:

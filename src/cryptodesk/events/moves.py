@@ -51,11 +51,7 @@ def daily_sigma(series: DailySeries, window: int) -> tuple[float, int] | None:
 
 def _sigmas(series: DailySeries, window: int) -> tuple[FloatArray, IntArray]:
     """σ and return counts of every bar of a replay's full series from its ``first_row`` on (NaN and 0 before)."""
-    n = len(series)
-    sigma, count = np.full(n, np.nan), np.zeros(n, np.int64)
-    rows = np.arange(min(series.first_row, n), n)
-    sigma[rows], count[rows] = k.log_return_sigma(series.days, series.close, window, rows)
-    return sigma, count
+    return _spread(len(series), *_sigma_rows(series, window))
 
 
 def _sigma_rows(series: DailySeries, window: int) -> tuple[int, FloatArray, IntArray]:
@@ -65,6 +61,14 @@ def _sigma_rows(series: DailySeries, window: int) -> tuple[int, FloatArray, IntA
     first = min(series.first_row, n)
     sigma, count = k.log_return_sigma(series.days, series.close, window, np.arange(first, n))
     return first, sigma, count
+
+
+def _spread(n: int, first: int, sigma: FloatArray, count: IntArray) -> tuple[FloatArray, IntArray]:
+    """The first ``n`` bars of rows given from bar ``first`` on, with NaN and 0 before it."""
+    full_sigma, full_count = np.full(n, np.nan), np.zeros(n, np.int64)
+    if n > first:
+        full_sigma[first:], full_count[first:] = sigma[: n - first], count[: n - first]
+    return full_sigma, full_count
 
 
 def _replayed_rows(series: DailySeries, window: int) -> tuple[int, FloatArray, IntArray]:
@@ -82,12 +86,7 @@ def _replayed_sigma_at(series: DailySeries, window: int, i: int) -> tuple[float,
 
 def _replayed_sigmas(series: DailySeries, window: int) -> tuple[FloatArray, IntArray]:
     """:func:`_sigmas` of the full series ``series`` is a prefix of, cut to its length."""
-    first, tail_sigma, tail_count = _replayed_rows(series, window)
-    n = len(series)
-    sigma, count = np.full(n, np.nan), np.zeros(n, np.int64)
-    if n > first:
-        sigma[first:], count[first:] = tail_sigma[: n - first], tail_count[: n - first]
-    return sigma, count
+    return _spread(len(series), *_replayed_rows(series, window))
 
 
 def move_event(

@@ -209,7 +209,6 @@ class Store:
             raise StoreError(f"{self.path}: the store is open read-only; cannot ingest")
         with self._lock, self._translate("ingest"):
             con = self.con
-            self._several.clear()
             con.begin()
             session = IngestSession(con, kind=kind)
             try:
